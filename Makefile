@@ -1,0 +1,67 @@
+# vecgraph: PGXS build plus the project's test, demo and benchmark entry points.
+#
+#   make            build the extension
+#   make install    install it into the PostgreSQL found by pg_config
+#   make test       build, install, run every test on a throwaway cluster
+#   make demo       build, install, load vectors and query them
+#   make bench      benchmarks (kept out of make test)
+
+EXTENSION = vecgraph
+EXTVERSION = 0.1.0
+MODULE_big = vecgraph
+
+OBJS = \
+	src/core/distance.o \
+	src/core/distance_avx2.o \
+	src/core/distance_avx512.o \
+	src/core/distance_scalar.o \
+	src/vecgraph.o \
+	src/vector.o \
+	src/vector_agg.o \
+	src/vector_array.o \
+	src/vector_ops.o
+
+# The install script is edited by hand under one name and copied to its
+# versioned name at build time.
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+
+REGRESS = \
+	vector_io \
+	vector_errors \
+	vector_ops \
+	vector_agg \
+	parallel_safety
+REGRESS_OPTS = --inputdir=. --outputdir=$(or $(REGRESS_OUTDIR),.)
+
+EXTRA_CLEAN = results regression.diffs regression.out
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+
+PG_CFLAGS += -Wextra -Wno-unused-parameter -Wno-sign-compare \
+	-Wno-missing-field-initializers -Wno-cast-function-type
+ifeq ($(WERROR),1)
+PG_CFLAGS += -Werror
+endif
+
+include $(PGXS)
+
+# The core never sees PostgreSQL's headers: a stray include is a build error.
+src/core/%.o: override CPPFLAGS = -I$(srcdir)/src/core
+
+$(EXTENSION)--$(EXTVERSION).sql: install/$(EXTENSION).sql
+	cp $< $@
+
+.PHONY: test demo bench core-test
+
+core-test:
+	$(MAKE) -C test/core check
+
+test:
+	bash scripts/run-tests.sh
+
+demo:
+	bash scripts/demo.sh
+
+bench:
+	bash scripts/bench.sh

@@ -1,0 +1,106 @@
+# Shared shell functions of vecgraph's test, demo and benchmark scripts.
+# Source it; it expects bash with `set -euo pipefail`.
+
+VG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VG_TEST_USER=${VG_TEST_USER:-vecgraph}
+PG_CONFIG=${PG_CONFIG:-pg_config}
+
+vg_say() { printf '== %s\n' "$*" >&2; }
+vg_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+vg_is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# Run a command as the unprivileged user PostgreSQL insists on (ourselves
+# unless we are root).
+vg_as_user()
+{
+	if vg_is_root; then
+		runuser -u "$VG_TEST_USER" -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# vg_require_packages PKG...: installs the Debian packages that are missing
+# when root, otherwise says exactly what to run and fails.
+vg_require_packages()
+{
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if vg_is_root; then
+		vg_say "installing ${missing[*]}"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq
+		apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	else
+		vg_die "missing packages; run: sudo apt-get update && sudo apt-get install -y ${missing[*]}"
+	fi
+}
+
+# The packages every entry point needs: compiler, server, headers, TAP.
+VG_BASE_PACKAGES=(make gcc libc6-dev postgresql-15 postgresql-server-dev-15
+	libipc-run-perl perl)
+
+vg_build_and_install()
+{
+	local bindir
+	make -C "$VG_ROOT" -s WERROR="${WERROR:-0}" >/dev/null
+	if [ -w "$("$PG_CONFIG" --pkglibdir)" ]; then
+		make -C "$VG_ROOT" -s install >/dev/null
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+		sudo make -C "$VG_ROOT" -s install PG_CONFIG="$(command -v "$PG_CONFIG")" >/dev/null
+	else
+		vg_die "cannot write $("$PG_CONFIG" --pkglibdir); run: sudo make install"
+	fi
+	bindir=$("$PG_CONFIG" --bindir)
+	export PATH="$bindir:$PATH"
+}
+
+vg_ensure_test_user()
+{
+	vg_is_root || return 0
+	id "$VG_TEST_USER" >/dev/null 2>&1 ||
+		useradd --system --no-create-home --shell /bin/sh "$VG_TEST_USER"
+}
+
+# vg_start_cluster: a throwaway cluster in a new temporary directory,
+# reachable only through a Unix socket there (so it cannot clash with any
+# other server's port).  Sets VG_TMP, PGHOST, PGPORT, PGUSER, PGDATABASE and
+# arranges for the cluster to be stopped and removed on exit.
+vg_start_cluster()
+{
+	vg_ensure_test_user
+	VG_TMP=$(mktemp -d /tmp/vecgraph.XXXXXX)
+	chmod 755 "$VG_TMP"
+	vg_is_root && chown "$VG_TEST_USER" "$VG_TMP"
+	trap vg_stop_cluster EXIT
+	vg_as_user initdb -D "$VG_TMP/data" -U postgres -A trust -E UTF8 \
+		--locale=C --no-sync >"$VG_TMP/initdb.log" 2>&1 ||
+		{ cat "$VG_TMP/initdb.log" >&2; vg_die "initdb failed"; }
+	cat >>"$VG_TMP/data/postgresql.conf" <<CONF
+listen_addresses = ''
+unix_socket_directories = '$VG_TMP'
+port = 5432
+fsync = off
+shared_buffers = '512MB'
+maintenance_work_mem = '1GB'
+max_worker_processes = 16
+CONF
+	vg_as_user pg_ctl -D "$VG_TMP/data" -l "$VG_TMP/server.log" -w start >/dev/null ||
+		{ cat "$VG_TMP/server.log" >&2; vg_die "the test server did not start"; }
+	export PGHOST="$VG_TMP" PGPORT=5432 PGUSER=postgres PGDATABASE=postgres
+}
+
+vg_stop_cluster()
+{
+	local rc=$?
+	if [ -n "${VG_TMP:-}" ] && [ -d "$VG_TMP/data" ]; then
+		vg_as_user pg_ctl -D "$VG_TMP/data" -m fast -w stop >/dev/null 2>&1 || true
+		[ "${VG_KEEP_TMP:-0}" = 1 ] || rm -rf "$VG_TMP"
+	fi
+	return $rc
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# make test: build, install, then run every test suite on a throwaway
+# cluster -- core unit tests (sanitizers), pg_regress, TAP -- and finish with
+# one tally line.  Exits non-zero when anything fails.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+vg_require_packages "${VG_BASE_PACKAGES[@]}"
+
+passed=0
+failed=0
+tally() { passed=$((passed + $1)); failed=$((failed + $2)); }
+
+vg_say "core unit tests (ASan + UBSan)"
+core_log=$(mktemp)
+if make -C "$VG_ROOT/test/core" -s check >"$core_log" 2>&1; then :; fi
+cat "$core_log"
+core_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$core_log" | tail -1 || true)
+if [ -n "$core_line" ]; then
+	tally "$(echo "$core_line" | cut -d' ' -f1)" "$(echo "$core_line" | cut -d' ' -f3)"
+else
+	tally 0 1					# the suite did not build or crashed
+fi
+rm -f "$core_log"
+
+vg_say "building and installing the extension"
+WERROR=1 vg_build_and_install
+vg_start_cluster
+
+vg_say "pg_regress"
+regress_out="$VG_TMP/regress"
+mkdir -p "$regress_out"
+regress_log="$VG_TMP/regress.log"
+make -C "$VG_ROOT" -s installcheck REGRESS_OUTDIR="$regress_out" >"$regress_log" 2>&1 || true
+cat "$regress_log"
+tally "$(grep -cE '^(ok|test) .* \.\.\. ok|^ok ' "$regress_log" || true)" \
+	"$(grep -cE '\.\.\. FAILED|^not ok ' "$regress_log" || true)"
+[ -f "$regress_out/regression.diffs" ] && cat "$regress_out/regression.diffs"
+
+if compgen -G "$VG_ROOT/test/t/*.pl" >/dev/null; then
+	vg_say "TAP tests"
+	tap_dir="$VG_TMP/tap"
+	mkdir -p "$tap_dir"
+	cp -r "$VG_ROOT/test/t" "$tap_dir/"
+	vg_is_root && chown -R "$VG_TEST_USER" "$tap_dir"
+	pgxs_dir=$(dirname "$("$PG_CONFIG" --pgxs)")/..
+	tap_log="$VG_TMP/tap.log"
+	(cd "$tap_dir" && vg_as_user env PATH="$PATH" TESTDIR="$tap_dir" \
+		PG_REGRESS="$pgxs_dir/test/regress/pg_regress" \
+		prove -I "$pgxs_dir/test/perl" t/) >"$tap_log" 2>&1 || true
+	cat "$tap_log"
+	tally "$(grep -cE '\.\. ok$' "$tap_log" || true)" \
+		"$(grep -cE '\.\. (Failed|Dubious)' "$tap_log" || true)"
+	if grep -q '^Result: FAIL' "$tap_log" && [ "$failed" -eq 0 ]; then
+		tally 0 1
+	fi
+	for f in "$tap_dir"/tmp_check/log/*.log; do
+		[ -f "$f" ] && grep -q 'Failed\|not ok' "$tap_log" && { echo "--- $f"; tail -50 "$f"; }
+	done
+fi
+
+echo "vecgraph: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

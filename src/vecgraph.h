@@ -1,0 +1,20 @@
+/*-------------------------------------------------------------------------
+ *
+ * vecgraph.h
+ *	  Module-wide state of the vecgraph extension's PostgreSQL glue.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef VECGRAPH_H
+#define VECGRAPH_H
+
+#include "core/vg_distance.h"
+
+/*
+ * The distance kernels in force in this backend, chosen in _PG_init from the
+ * CPU and changed only by the vecgraph.simd setting.  Never NULL once the
+ * module is loaded.
+ */
+extern const VgDistanceKernels *VgKernels;
+
+#endif							/* VECGRAPH_H */

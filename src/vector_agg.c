@@ -1,0 +1,121 @@
+/*-------------------------------------------------------------------------
+ *
+ * vector_agg.c
+ *	  avg(vector): transition, combine and final functions.
+ *
+ *	  The state is a float8[] of 1 + dim elements: the count, then the
+ *	  running sums.  Summing in float8 keeps avg of many float4 vectors
+ *	  accurate; being a plain array, the state crosses process boundaries
+ *	  without serialisation functions, so avg runs in parallel plans.
+ *	  sum(vector) needs no code here: it is vector_add as both transition
+ *	  and combine function.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/float.h"
+
+#include "vector.h"
+
+/* The state's elements, checked to be a float8[] without NULLs. */
+static float8 *
+StateValues(ArrayType *state, int *n)
+{
+	if (ARR_NDIM(state) != 1 || ARR_HASNULL(state) ||
+		ARR_ELEMTYPE(state) != FLOAT8OID || ARR_DIMS(state)[0] < 1)
+		elog(ERROR, "avg(vector) state is not a float8[] with a count");
+	*n = ARR_DIMS(state)[0];
+	return (float8 *) ARR_DATA_PTR(state);
+}
+
+static ArrayType *
+NewState(int dim)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * (dim + 1));
+
+	for (int i = 0; i <= dim; i++)
+		elems[i] = Float8GetDatum(0.0);
+	return construct_array(elems, dim + 1, FLOAT8OID, sizeof(float8),
+						   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+}
+
+/*
+ * A state we may change in place: inside an aggregate the transition value
+ * is ours; elsewhere (a direct call) work on a copy.
+ */
+static ArrayType *
+WritableState(FunctionCallInfo fcinfo, int argno, int dim)
+{
+	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(argno);
+	int			n;
+
+	StateValues(state, &n);
+	if (n == 1)
+		return NewState(dim);	/* the initial '{0}': no vector seen yet */
+	CheckDimsMatch(n - 1, dim);
+	if (AggCheckCallContext(fcinfo, NULL))
+		return state;
+	return PG_GETARG_ARRAYTYPE_P_COPY(argno);
+}
+
+PG_FUNCTION_INFO_V1(vector_accum);
+Datum
+vector_accum(PG_FUNCTION_ARGS)
+{
+	Vector	   *v = PG_GETARG_VECTOR_P(1);
+	ArrayType  *state = WritableState(fcinfo, 0, v->dim);
+	int			n;
+	float8	   *values = StateValues(state, &n);
+
+	values[0] += 1.0;
+	for (int i = 0; i < v->dim; i++)
+		values[i + 1] += (double) v->x[i];
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+PG_FUNCTION_INFO_V1(vector_combine);
+Datum
+vector_combine(PG_FUNCTION_ARGS)
+{
+	ArrayType  *other = PG_GETARG_ARRAYTYPE_P(1);
+	int			n_other;
+	float8	   *add = StateValues(other, &n_other);
+	ArrayType  *state;
+	int			n;
+	float8	   *values;
+
+	if (n_other == 1)
+		PG_RETURN_ARRAYTYPE_P(PG_GETARG_ARRAYTYPE_P(0));
+	state = WritableState(fcinfo, 0, n_other - 1);
+	values = StateValues(state, &n);
+	for (int i = 0; i < n; i++)
+		values[i] += add[i];
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+PG_FUNCTION_INFO_V1(vector_avg);
+Datum
+vector_avg(PG_FUNCTION_ARGS)
+{
+	int			n;
+	float8	   *values = StateValues(PG_GETARG_ARRAYTYPE_P(0), &n);
+	Vector	   *result;
+
+	if (values[0] == 0.0)
+		PG_RETURN_NULL();
+	result = InitVector(n - 1);
+	for (int i = 1; i < n; i++)
+	{
+		float		mean = (float) (values[i] / values[0]);
+
+		if (isinf(mean))
+			float_overflow_error();
+		result->x[i - 1] = mean;
+	}
+	PG_RETURN_VECTOR_P(result);
+}
