@@ -31,10 +31,13 @@ vg_say "pg_regress"
 regress_out="$VG_TMP/regress"
 mkdir -p "$regress_out"
 regress_log="$VG_TMP/regress.log"
-make -C "$VG_ROOT" -s installcheck REGRESS_OUTDIR="$regress_out" >"$regress_log" 2>&1 || true
+regress_rc=0
+make -C "$VG_ROOT" -s installcheck REGRESS_OUTDIR="$regress_out" >"$regress_log" 2>&1 || regress_rc=$?
 cat "$regress_log"
-tally "$(grep -cE '^(ok|test) .* \.\.\. ok|^ok ' "$regress_log" || true)" \
-	"$(grep -cE '\.\.\. FAILED|^not ok ' "$regress_log" || true)"
+regress_failed=$(grep -cE '\.\.\. FAILED|^not ok ' "$regress_log" || true)
+tally "$(grep -cE '^test .* \.\.\. ok|^ok ' "$regress_log" || true)" "$regress_failed"
+# pg_regress itself failing (no server, a diff error) counts as a failure
+[ "$regress_rc" -ne 0 ] && [ "$regress_failed" -eq 0 ] && tally 0 1
 [ -f "$regress_out/regression.diffs" ] && cat "$regress_out/regression.diffs"
 
 if compgen -G "$VG_ROOT/test/t/*.pl" >/dev/null; then
@@ -47,16 +50,18 @@ if compgen -G "$VG_ROOT/test/t/*.pl" >/dev/null; then
 	tap_log="$VG_TMP/tap.log"
 	(cd "$tap_dir" && vg_as_user env PATH="$PATH" TESTDIR="$tap_dir" \
 		PG_REGRESS="$pgxs_dir/test/regress/pg_regress" \
-		prove -I "$pgxs_dir/test/perl" t/) >"$tap_log" 2>&1 || true
+		prove -I "$pgxs_dir/test/perl" t/*.pl) >"$tap_log" 2>&1 || true
 	cat "$tap_log"
 	tally "$(grep -cE '\.\. ok$' "$tap_log" || true)" \
 		"$(grep -cE '\.\. (Failed|Dubious)' "$tap_log" || true)"
 	if grep -q '^Result: FAIL' "$tap_log" && [ "$failed" -eq 0 ]; then
 		tally 0 1
 	fi
-	for f in "$tap_dir"/tmp_check/log/*.log; do
-		[ -f "$f" ] && grep -q 'Failed\|not ok' "$tap_log" && { echo "--- $f"; tail -50 "$f"; }
-	done
+	if grep -q '^Result: FAIL' "$tap_log"; then
+		for f in "$tap_dir"/tmp_check/log/*; do
+			[ -f "$f" ] && { echo "--- $f"; tail -50 "$f"; }
+		done
+	fi
 fi
 
 echo "vecgraph: $passed passed, $failed failed"
