@@ -16,7 +16,9 @@
  * past the end of the vectors, so the tail is summed in vector lanes too.
  *
  * The summation order differs from the scalar kernel's; the unit tests bound
- * the difference.
+ * the difference.  It depends only on n, never on where the vectors lie in
+ * memory, so a distance computed from an index page and one computed from a
+ * heap tuple are bit-for-bit equal.
  *
  *-------------------------------------------------------------------------
  */

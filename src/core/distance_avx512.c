@@ -14,7 +14,17 @@
  * neither faults nor reads past the end of the vectors.
  *
  * The summation order differs from the scalar kernel's; the unit tests bound
- * the difference.
+ * the difference.  It depends only on n, never on where the vectors lie in
+ * memory, so a distance computed from an index page and one computed from a
+ * heap tuple are bit-for-bit equal.
+ *
+ * XXX A 64-byte load that straddles two cache lines costs two, so on
+ * vectors that are not 64-byte aligned (PostgreSQL promises only 8) these
+ * kernels run at about half their aligned speed for large dimensions; see
+ * docs/benchmarks.md.  Peeling a head to align one operand would change the
+ * summation order with the address and lose the property above.  Storing
+ * vectors 64-byte aligned in index pages, and aligning the query copy, would
+ * recover the speed; that is the page layout's decision, not this file's.
  *
  *-------------------------------------------------------------------------
  */
