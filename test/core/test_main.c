@@ -25,7 +25,9 @@
  * expands to both the declarations and the table below.
  */
 #define VG_TEST_SUITES(X) \
-	X(distance)
+	X(distance) \
+	X(graph_support) \
+	X(hnsw)
 
 #define VG_DECLARE_SUITE(name) extern const VgTestCase vg_test_suite_##name[];
 VG_TEST_SUITES(VG_DECLARE_SUITE)

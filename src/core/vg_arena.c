@@ -1,0 +1,323 @@
+/*-------------------------------------------------------------------------
+ *
+ * vg_arena.c
+ *	  An in-memory HNSW graph addressed by offsets; see vg_arena.h.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdatomic.h>
+#include <string.h>
+
+#include "vg_arena.h"
+
+#define ALIGN64(x) (((x) + 63) & ~(size_t) 63)
+
+typedef struct VgNodeHeader
+{
+	uint32_t	count0;
+	uint8_t		level;
+	atomic_flag lock;
+	uint16_t	unused;
+	uint32_t	upper;			/* offset in the pool, in uint32 units */
+	uint64_t	payload;
+} VgNodeHeader;
+
+struct VgArena
+{
+	uint32_t	capacity;
+	int			dim;
+	int			m;
+	int			m0;
+	bool		concurrent;
+	size_t		record_size;
+	size_t		vector_offset;	/* within a record */
+	size_t		records;		/* offset of the first record */
+	size_t		pool;			/* offset of the upper-level pool */
+	uint32_t	pool_capacity;	/* in uint32 units */
+	_Atomic uint32_t count;
+	_Atomic uint32_t pool_used;
+	atomic_flag entry_lock;
+	VgNodeId	entry;
+	int			entry_level;
+};
+
+static size_t
+record_size(int dim, int m0, size_t *vector_offset)
+{
+	size_t		head = sizeof(VgNodeHeader) + sizeof(uint32_t) * m0;
+
+	*vector_offset = ALIGN64(head);
+	return ALIGN64(*vector_offset + sizeof(float) * dim);
+}
+
+/*
+ * A node has upper levels with probability 1/m, and 1/(m-1) of them on
+ * average; twice the expectation plus slack makes running out a
+ * vanishingly unlikely (and reported) event.
+ */
+static uint32_t
+pool_capacity(uint32_t capacity, int m)
+{
+	uint64_t	levels = 2 * (uint64_t) capacity / (m - 1) + 4 * VG_MAX_LEVEL;
+
+	return (uint32_t) (levels * (1 + m));
+}
+
+size_t
+vg_arena_size(uint32_t capacity, int dim, int m)
+{
+	size_t		voff;
+
+	return ALIGN64(sizeof(VgArena)) + record_size(dim, 2 * m, &voff) * capacity +
+		sizeof(uint32_t) * pool_capacity(capacity, m);
+}
+
+size_t
+vg_arena_node_bytes(int dim, int m)
+{
+	size_t		voff;
+
+	return record_size(dim, 2 * m, &voff) + sizeof(uint32_t) * 2 * (1 + m) / (m - 1) + 1;
+}
+
+VgArena *
+vg_arena_init(void *mem, uint32_t capacity, int dim, int m, bool concurrent)
+{
+	VgArena    *a = mem;
+
+	memset(a, 0, sizeof(VgArena));
+	a->capacity = capacity;
+	a->dim = dim;
+	a->m = m;
+	a->m0 = 2 * m;
+	a->concurrent = concurrent;
+	a->record_size = record_size(dim, a->m0, &a->vector_offset);
+	a->records = ALIGN64(sizeof(VgArena));
+	a->pool = a->records + a->record_size * capacity;
+	a->pool_capacity = pool_capacity(capacity, m);
+	atomic_init(&a->count, 0);
+	atomic_init(&a->pool_used, 0);
+	atomic_flag_clear(&a->entry_lock);
+	a->entry = VG_NO_NODE;
+	a->entry_level = -1;
+	return a;
+}
+
+static inline VgNodeHeader *
+node_header(const VgArena *a, VgNodeId id)
+{
+	return (VgNodeHeader *) ((char *) a + a->records + a->record_size * id);
+}
+
+static inline uint32_t *
+pool_at(const VgArena *a, uint32_t offset)
+{
+	return (uint32_t *) ((char *) a + a->pool) + offset;
+}
+
+/* The count word and ids of node's list at level. */
+static inline uint32_t *
+list_count(const VgArena *a, VgNodeId id, int level)
+{
+	VgNodeHeader *h = node_header(a, id);
+
+	if (level == 0)
+		return &h->count0;
+	return pool_at(a, h->upper + (uint32_t) (level - 1) * (1 + a->m));
+}
+
+static inline VgNodeId *
+list_ids(const VgArena *a, VgNodeId id, int level)
+{
+	if (level == 0)
+		return (VgNodeId *) (node_header(a, id) + 1);
+	return list_count(a, id, level) + 1;
+}
+
+static inline void
+spin_lock(const VgArena *a, atomic_flag *lock)
+{
+	if (a->concurrent)
+		while (atomic_flag_test_and_set_explicit(lock, memory_order_acquire))
+			;
+}
+
+static inline void
+spin_unlock(const VgArena *a, atomic_flag *lock)
+{
+	if (a->concurrent)
+		atomic_flag_clear_explicit(lock, memory_order_release);
+}
+
+VgStatus
+vg_arena_add(VgArena *a, const float *vector, int level, uint64_t payload,
+			 VgNodeId *id)
+{
+	uint32_t	upper_words = (uint32_t) level * (1 + a->m);
+	uint32_t	upper = 0;
+	VgNodeHeader *h;
+
+	*id = atomic_fetch_add(&a->count, 1);
+	if (*id >= a->capacity)
+	{
+		atomic_fetch_sub(&a->count, 1);
+		return VG_ERR_FULL;
+	}
+	if (level > 0)
+	{
+		upper = atomic_fetch_add(&a->pool_used, upper_words);
+		if (upper + upper_words > a->pool_capacity)
+			return VG_ERR_FULL;
+		memset(pool_at(a, upper), 0, sizeof(uint32_t) * upper_words);
+	}
+
+	h = node_header(a, *id);
+	h->count0 = 0;
+	h->level = (uint8_t) level;
+	atomic_flag_clear(&h->lock);
+	h->upper = upper;
+	h->payload = payload;
+	memcpy((char *) h + a->vector_offset, vector, sizeof(float) * a->dim);
+	return VG_OK;
+}
+
+uint32_t
+vg_arena_count(const VgArena *a)
+{
+	uint32_t	n = atomic_load(&((VgArena *) a)->count);
+
+	return n > a->capacity ? a->capacity : n;
+}
+
+int
+vg_arena_level(const VgArena *a, VgNodeId id)
+{
+	return node_header(a, id)->level;
+}
+
+uint64_t
+vg_arena_payload(const VgArena *a, VgNodeId id)
+{
+	return node_header(a, id)->payload;
+}
+
+const float *
+vg_arena_vector(const VgArena *a, VgNodeId id)
+{
+	return (const float *) ((const char *) node_header(a, id) + a->vector_offset);
+}
+
+static int
+arena_neighbours(void *store, VgNodeId node, int level, VgNodeId *out, int max)
+{
+	VgArena    *a = store;
+	VgNodeHeader *h = node_header(a, node);
+	int			n;
+
+	if (level > h->level)
+		return 0;
+	spin_lock(a, &h->lock);
+	n = (int) *list_count(a, node, level);
+	if (n > max)
+		n = max;
+	memcpy(out, list_ids(a, node, level), sizeof(VgNodeId) * n);
+	spin_unlock(a, &h->lock);
+	return n;
+}
+
+static bool
+arena_replace_neighbours(void *store, VgNodeId node, int level,
+						 const VgNodeId *expected, int n_expected,
+						 const VgNodeId *ids, int n)
+{
+	VgArena    *a = store;
+	VgNodeHeader *h = node_header(a, node);
+	uint32_t   *count;
+	bool		same;
+
+	if (level > h->level)
+		return false;
+	spin_lock(a, &h->lock);
+	count = list_count(a, node, level);
+	same = *count == (uint32_t) n_expected &&
+		(n_expected == 0 ||
+		 memcmp(list_ids(a, node, level), expected, sizeof(VgNodeId) * n_expected) == 0);
+	if (same)
+	{
+		memcpy(list_ids(a, node, level), ids, sizeof(VgNodeId) * n);
+		*count = (uint32_t) n;
+	}
+	spin_unlock(a, &h->lock);
+	return same;
+}
+
+static void
+arena_entry(void *store, VgNodeId *node, int *level)
+{
+	VgArena    *a = store;
+
+	spin_lock(a, &a->entry_lock);
+	*node = a->entry;
+	*level = a->entry_level;
+	spin_unlock(a, &a->entry_lock);
+}
+
+static void
+arena_offer_entry(void *store, VgNodeId node, int level)
+{
+	VgArena    *a = store;
+
+	spin_lock(a, &a->entry_lock);
+	if (a->entry == VG_NO_NODE || level > a->entry_level)
+	{
+		a->entry = node;
+		a->entry_level = level;
+	}
+	spin_unlock(a, &a->entry_lock);
+}
+
+static int
+arena_level(void *store, VgNodeId node)
+{
+	return vg_arena_level(store, node);
+}
+
+static const float *
+arena_vector(void *store, VgNodeId node)
+{
+	return vg_arena_vector(store, node);
+}
+
+static void
+arena_distances(void *store, const VgMetric *metric, const float *query,
+				const VgNodeId *ids, int n, float *out)
+{
+	VgArena    *a = store;
+
+	for (int i = 0; i < n; i++)
+	{
+		/* the next vector's first lines load while this one is computed */
+		if (i + 1 < n)
+			__builtin_prefetch(vg_arena_vector(a, ids[i + 1]));
+		out[i] = vg_metric_distance(metric, query, vg_arena_vector(a, ids[i]));
+	}
+}
+
+const VgGraphOps vg_arena_ops = {
+	.neighbours = arena_neighbours,
+	.replace_neighbours = arena_replace_neighbours,
+	.distances = arena_distances,
+	.vector = arena_vector,
+	.level = arena_level,
+	.entry = arena_entry,
+	.offer_entry = arena_offer_entry,
+	.check_interrupts = NULL
+};
+
+VgGraph
+vg_arena_graph(VgArena *arena, VgMetric metric)
+{
+	VgGraph		g = {&vg_arena_ops, arena, metric};
+
+	return g;
+}

@@ -1,0 +1,102 @@
+/*-------------------------------------------------------------------------
+ *
+ * vg_graph.h
+ *	  The graph algorithms' view of storage: node ids and an adapter.
+ *
+ * HNSW and Vamana are written once, against VgGraphOps; where the nodes
+ * live is the adapter's business.  The in-memory arena (vg_arena.h) serves
+ * builds and tests; the PostgreSQL glue implements the same operations over
+ * index pages for scans and inserts.  The adapter also owns concurrency:
+ * the algorithms never hold a lock across a distance loop.  They read a
+ * neighbour list as a copy, compute without locks, and write a list back
+ * with a compare-and-swap (replace_neighbours), retrying when another
+ * writer changed it in between -- the reverse-edge protocol of DiskANN.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef VG_GRAPH_H
+#define VG_GRAPH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vg_distance.h"
+#include "vg_heap.h"
+
+/* Levels are drawn with P(level >= l) = m^-l; beyond this they are clamped. */
+#define VG_MAX_LEVEL 15
+
+/*
+ * The distance graphs rank by: smaller is closer.  kernel(a, b) * sign gives
+ * squared L2, negative inner product, or L1; cosine indexes store
+ * normalised vectors and rank by negative inner product.
+ */
+typedef struct VgMetric
+{
+	VgPairKernel kernel;
+	float		sign;
+	int			dim;
+} VgMetric;
+
+static inline float
+vg_metric_distance(const VgMetric *metric, const float *a, const float *b)
+{
+	return metric->sign * metric->kernel(a, b, (size_t) metric->dim);
+}
+
+typedef struct VgGraphOps
+{
+	/*
+	 * Copies node's neighbour list at level into out[0..max) and returns its
+	 * length.  A node without that level has an empty list.
+	 */
+	int			(*neighbours) (void *store, VgNodeId node, int level,
+							   VgNodeId *out, int max);
+
+	/*
+	 * If node's list at level still equals expected[0..n_expected), replaces
+	 * it with ids[0..n) and returns true; otherwise changes nothing and
+	 * returns false.  Atomic with respect to other writers of the node.
+	 */
+	bool		(*replace_neighbours) (void *store, VgNodeId node, int level,
+									   const VgNodeId *expected, int n_expected,
+									   const VgNodeId *ids, int n);
+
+	/* Distances by metric from query to ids[0..n) into out[0..n). */
+	void		(*distances) (void *store, const VgMetric *metric,
+							  const float *query, const VgNodeId *ids, int n,
+							  float *out);
+
+	/*
+	 * A node's stored vector.  The pointer stays valid until the core call
+	 * that asked for it returns (an adapter over pages may copy).
+	 */
+	const float *(*vector) (void *store, VgNodeId node);
+
+	/* The node's top level. */
+	int			(*level) (void *store, VgNodeId node);
+
+	/* The entry point and its level; VG_NO_NODE when the graph is empty. */
+	void		(*entry) (void *store, VgNodeId *node, int *level);
+
+	/*
+	 * Makes node the entry point if level is above the current top level
+	 * (or the graph has none); atomic with respect to other callers.
+	 */
+	void		(*offer_entry) (void *store, VgNodeId node, int level);
+
+	/*
+	 * Called in long loops; may not return (the glue maps it to
+	 * CHECK_FOR_INTERRUPTS).  NULL when nothing needs checking.
+	 */
+	void		(*check_interrupts) (void *store);
+} VgGraphOps;
+
+typedef struct VgGraph
+{
+	const VgGraphOps *ops;
+	void	   *store;
+	VgMetric	metric;
+} VgGraph;
+
+#endif							/* VG_GRAPH_H */

@@ -1,0 +1,45 @@
+/*-------------------------------------------------------------------------
+ *
+ * vg_prune.c
+ *	  RobustPrune: choosing a node's neighbours from candidates.
+ *
+ * NOTES
+ *	  Vamana's RobustPrune (Subramanya et al., DiskANN, NeurIPS 2019) keeps a
+ *	  candidate only if no already-kept neighbour "covers" it: a kept k
+ *	  covers c when alpha * d(c, k) <= d(c, base).  With alpha = 1 this is
+ *	  exactly HNSW's heuristic (Malkov & Yashunin, algorithm 4, without the
+ *	  optional extension and keep-pruned steps), so one routine serves both
+ *	  graphs.  alpha > 1 keeps longer edges, which Vamana needs to be
+ *	  navigable from a single entry point.
+ *
+ *	  The distances are the metric's ranking distances (squared L2 for L2),
+ *	  so for L2 alpha acts on squared distances; DiskANN's alpha of 1.2 on
+ *	  distances corresponds to 1.44 here.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "vg_hnsw.h"
+
+int
+vg_prune_robust(const VgGraph *graph, const VgCandidate *candidates, int n,
+				int max_out, float alpha, VgNodeId *out, const float **vectors)
+{
+	int			kept = 0;
+
+	for (int i = 0; i < n && kept < max_out; i++)
+	{
+		const float *cv = graph->ops->vector(graph->store, candidates[i].id);
+		bool		covered = false;
+
+		for (int j = 0; j < kept && !covered; j++)
+			covered = alpha * vg_metric_distance(&graph->metric, cv, vectors[j])
+				<= candidates[i].distance;
+		if (!covered)
+		{
+			out[kept] = candidates[i].id;
+			vectors[kept] = cv;
+			kept++;
+		}
+	}
+	return kept;
+}

@@ -1,0 +1,366 @@
+/*-------------------------------------------------------------------------
+ *
+ * test_hnsw.c
+ *	  Unit tests of HNSW over the in-memory arena: recall against brute
+ *	  force, graph invariants, pruning, and concurrent insertion.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vg_arena.h"
+#include "vg_hnsw.h"
+#include "vg_test.h"
+#include "vg_test_rng.h"
+
+#define DIM 24
+#define NODES 4000
+#define QUERIES 100
+#define K 10
+
+/*
+ * Clustered data: recall on uniform noise says little about real use.
+ * The cluster centres are fixed, so that queries (another seed) come from
+ * the same distribution as the data.
+ */
+static float *
+make_data(int n, uint64_t seed)
+{
+	float	   *data = malloc(sizeof(float) * DIM * n);
+	float		centres[16][DIM];
+	VgTestRng	rng;
+
+	vg_rng_seed(&rng, 12345);
+	for (int c = 0; c < 16; c++)
+		for (int d = 0; d < DIM; d++)
+			centres[c][d] = vg_rng_float(&rng, -10, 10);
+	vg_rng_seed(&rng, seed);
+	for (int i = 0; i < n; i++)
+	{
+		int			c = (int) (vg_rng_next(&rng) % 16);
+
+		for (int d = 0; d < DIM; d++)
+			data[i * DIM + d] = centres[c][d] + vg_rng_float(&rng, -3, 3);
+	}
+	return data;
+}
+
+static VgMetric
+l2_metric(void)
+{
+	VgMetric	m = {vg_distance_kernels(VG_SIMD_SCALAR)->l2_squared, 1.0f, DIM};
+
+	return m;
+}
+
+typedef struct Built
+{
+	void	   *mem;
+	VgArena    *arena;
+	VgGraph		graph;
+	VgHnswParams params;
+} Built;
+
+static Built
+build(const float *data, int n, int m, int efc)
+{
+	Built		b;
+	VgInsertScratch s;
+	uint64_t	rng = 42;
+
+	b.params = vg_hnsw_params(m, efc);
+	b.mem = aligned_alloc(64, (vg_arena_size(n, DIM, m) + 63) & ~(size_t) 63);
+	b.arena = vg_arena_init(b.mem, n, DIM, m, false);
+	b.graph = vg_arena_graph(b.arena, l2_metric());
+	vg_insert_scratch_init(&s, &b.params, &vg_malloc_allocator);
+	for (int i = 0; i < n; i++)
+	{
+		VgNodeId	id;
+		int			level = vg_hnsw_random_level(b.params.level_mult, &rng);
+
+		CHECK_INT_EQ(vg_arena_add(b.arena, data + i * DIM, level, (uint64_t) i, &id), VG_OK);
+		CHECK_INT_EQ(vg_hnsw_insert(&b.graph, &b.params, id, level, &s), VG_OK);
+	}
+	vg_insert_scratch_free(&s);
+	return b;
+}
+
+/* Exact k nearest of query among data[0..n), ascending. */
+static void
+brute_force(const float *data, int n, const float *query, VgCandidate *out)
+{
+	VgMetric	metric = l2_metric();
+	VgCandidate *all = malloc(sizeof(VgCandidate) * n);
+
+	for (int i = 0; i < n; i++)
+		all[i] = (VgCandidate) {vg_metric_distance(&metric, query, data + i * DIM), (VgNodeId) i};
+	vg_candidates_sort(all, n);
+	memcpy(out, all, sizeof(VgCandidate) * K);
+	free(all);
+}
+
+static double
+recall_at_k(Built *b, const float *data, int n, const float *queries, int ef)
+{
+	VgSearchScratch s;
+	VgCandidate *found = malloc(sizeof(VgCandidate) * (ef > K ? ef : K));
+	VgCandidate truth[K];
+	int			hits = 0;
+
+	vg_search_scratch_init(&s, b->params.m0, ef, &vg_malloc_allocator);
+	for (int q = 0; q < QUERIES; q++)
+	{
+		int			n_found;
+
+		brute_force(data, n, queries + q * DIM, truth);
+		CHECK_INT_EQ(vg_hnsw_search(&b->graph, queries + q * DIM, ef, K, &s, found, &n_found), VG_OK);
+		CHECK_INT_EQ(n_found, K);
+		for (int i = 0; i < n_found; i++)
+			for (int j = 0; j < K; j++)
+				hits += vg_arena_payload(b->arena, found[i].id) == truth[j].id;
+	}
+	vg_search_scratch_free(&s);
+	free(found);
+	return (double) hits / (QUERIES * K);
+}
+
+static void
+test_recall(void)
+{
+	float	   *data = make_data(NODES, 1);
+	float	   *queries = make_data(QUERIES, 2);
+	Built		b = build(data, NODES, 12, 64);
+	double		r40 = recall_at_k(&b, data, NODES, queries, 40);
+	double		r200 = recall_at_k(&b, data, NODES, queries, 200);
+
+	printf("    recall@10: ef 40 %.3f, ef 200 %.3f\n", r40, r200);
+	CHECK_MSG(r40 >= 0.95, "recall@10 at ef 40 is %.3f", r40);
+	CHECK_MSG(r200 >= 0.995, "recall@10 at ef 200 is %.3f", r200);
+	CHECK(r200 >= r40);
+	free(b.mem);
+	free(data);
+	free(queries);
+}
+
+/*
+ * Lists within caps, no self-links, no duplicates, ids in range; with
+ * all_reachable, every node reachable from the entry point over any level.
+ */
+static void
+check_invariants(Built *b, bool all_reachable)
+{
+	uint32_t	n = vg_arena_count(b->arena);
+	char	   *seen = calloc(n, 1);
+	VgNodeId   *queue = malloc(sizeof(VgNodeId) * n);
+	VgNodeId	list[64];
+	VgNodeId	entry;
+	int			top;
+	uint32_t	head = 0,
+				tail = 0;
+
+	for (VgNodeId id = 0; id < n; id++)
+		for (int lv = 0; lv <= vg_arena_level(b->arena, id); lv++)
+		{
+			int			cnt = vg_arena_ops.neighbours(b->arena, id, lv, list, 64);
+
+			CHECK(cnt <= (lv == 0 ? b->params.m0 : b->params.m));
+			for (int i = 0; i < cnt; i++)
+			{
+				CHECK(list[i] != id && list[i] < n);
+				CHECK(lv <= vg_arena_level(b->arena, list[i]));
+				for (int j = 0; j < i; j++)
+					CHECK(list[i] != list[j]);
+			}
+		}
+
+	vg_arena_ops.entry(b->arena, &entry, &top);
+	CHECK(entry != VG_NO_NODE);
+	for (VgNodeId id = 0; id < n; id++)
+		CHECK(vg_arena_level(b->arena, id) <= top);
+	queue[tail++] = entry;
+	seen[entry] = 1;
+	while (head < tail)
+	{
+		VgNodeId	node = queue[head++];
+
+		for (int lv = 0; lv <= vg_arena_level(b->arena, node); lv++)
+		{
+			int			cnt = vg_arena_ops.neighbours(b->arena, node, lv, list, 64);
+
+			for (int i = 0; i < cnt; i++)
+				if (!seen[list[i]])
+				{
+					seen[list[i]] = 1;
+					queue[tail++] = list[i];
+				}
+		}
+	}
+	if (all_reachable)
+		CHECK_MSG(tail == n, "%u of %u nodes reachable from the entry point", tail, n);
+	free(seen);
+	free(queue);
+}
+
+/*
+ * A sparse graph (m = 4) over duplicated points orphans nodes; the repair
+ * pass must link every one of them and keep the other invariants.
+ */
+static void
+test_invariants_and_orphans(void)
+{
+	float	   *data = make_data(NODES, 3);
+	Built		b;
+	VgInsertScratch s;
+	uint32_t	linked,
+				again;
+
+	for (int i = NODES / 2; i < NODES; i++)	/* half the points twice */
+		memcpy(data + i * DIM, data + (i - NODES / 2) * DIM, sizeof(float) * DIM);
+	b = build(data, NODES, 4, 16);
+	check_invariants(&b, false);
+	vg_insert_scratch_init(&s, &b.params, &vg_malloc_allocator);
+	CHECK_INT_EQ(vg_hnsw_link_orphans(&b.graph, &b.params, NODES, &s, &linked), VG_OK);
+	printf("    linked %u unreachable nodes\n", linked);
+	check_invariants(&b, true);
+	CHECK_INT_EQ(vg_hnsw_link_orphans(&b.graph, &b.params, NODES, &s, &again), VG_OK);
+	CHECK_INT_EQ(again, 0);
+	vg_insert_scratch_free(&s);
+	free(b.mem);
+	free(data);
+}
+
+static void
+test_empty_and_single(void)
+{
+	float		v[DIM] = {0};
+	Built		b = build(v, 0, 8, 16);
+	VgSearchScratch s;
+	VgCandidate out[16];
+	VgInsertScratch is;
+	VgNodeId	id;
+	int			n;
+
+	vg_search_scratch_init(&s, b.params.m0, 16, &vg_malloc_allocator);
+	CHECK_INT_EQ(vg_hnsw_search(&b.graph, v, 16, 5, &s, out, &n), VG_OK);
+	CHECK_INT_EQ(n, 0);
+	free(b.mem);
+
+	b.mem = aligned_alloc(64, (vg_arena_size(1, DIM, 8) + 63) & ~(size_t) 63);
+	b.arena = vg_arena_init(b.mem, 1, DIM, 8, false);
+	b.graph = vg_arena_graph(b.arena, l2_metric());
+	vg_insert_scratch_init(&is, &b.params, &vg_malloc_allocator);
+	CHECK_INT_EQ(vg_arena_add(b.arena, v, 2, 77, &id), VG_OK);
+	CHECK_INT_EQ(vg_hnsw_insert(&b.graph, &b.params, id, 2, &is), VG_OK);
+	CHECK_INT_EQ(vg_arena_add(b.arena, v, 0, 78, &id), VG_ERR_FULL);
+	CHECK_INT_EQ(vg_hnsw_search(&b.graph, v, 16, 5, &s, out, &n), VG_OK);
+	CHECK_INT_EQ(n, 1);
+	CHECK_INT_EQ(vg_arena_payload(b.arena, out[0].id), 77);
+	vg_insert_scratch_free(&is);
+	vg_search_scratch_free(&s);
+	free(b.mem);
+}
+
+/* base at the origin; a and b on one ray, c on the other side. */
+static void
+test_prune_heuristic(void)
+{
+	float		pts[4][DIM] = {{0}};
+	void	   *mem = aligned_alloc(64, (vg_arena_size(4, DIM, 4) + 63) & ~(size_t) 63);
+	VgArena    *arena = vg_arena_init(mem, 4, DIM, 4, false);
+	VgGraph		g = vg_arena_graph(arena, l2_metric());
+	VgCandidate cands[3];
+	VgNodeId	out[3],
+				id;
+	const float *vecs[3];
+
+	pts[1][0] = 1.0f;			/* a */
+	pts[2][0] = 2.0f;			/* b: behind a, as seen from the base */
+	pts[3][0] = -1.5f;			/* c */
+	for (int i = 0; i < 4; i++)
+		vg_arena_add(arena, pts[i], 0, i, &id);
+	cands[0] = (VgCandidate) {1.0f, 1};
+	cands[1] = (VgCandidate) {2.25f, 3};
+	cands[2] = (VgCandidate) {4.0f, 2};
+	CHECK_INT_EQ(vg_prune_robust(&g, cands, 3, 3, 1.0f, out, vecs), 2);
+	CHECK(out[0] == 1 && out[1] == 3);
+	/* alpha large enough keeps b: 4 * d(b, a) = 4 > d(b, base) = 4 fails, 5 passes */
+	CHECK_INT_EQ(vg_prune_robust(&g, cands, 3, 3, 5.0f, out, vecs), 3);
+	/* max_out caps the result */
+	CHECK_INT_EQ(vg_prune_robust(&g, cands, 3, 1, 1.0f, out, vecs), 1);
+	free(mem);
+}
+
+typedef struct ThreadArg
+{
+	Built	   *b;
+	const float *data;
+	int			first;
+	int			count;
+	uint64_t	seed;
+} ThreadArg;
+
+static void *
+insert_range(void *p)
+{
+	ThreadArg  *arg = p;
+	VgInsertScratch s;
+
+	vg_insert_scratch_init(&s, &arg->b->params, &vg_malloc_allocator);
+	for (int i = arg->first; i < arg->first + arg->count; i++)
+	{
+		VgNodeId	id;
+		int			level = vg_hnsw_random_level(arg->b->params.level_mult, &arg->seed);
+
+		if (vg_arena_add(arg->b->arena, arg->data + i * DIM, level, (uint64_t) i, &id) == VG_OK)
+			vg_hnsw_insert(&arg->b->graph, &arg->b->params, id, level, &s);
+	}
+	vg_insert_scratch_free(&s);
+	return NULL;
+}
+
+static void
+test_concurrent_insert(void)
+{
+	enum
+	{
+	THREADS = 4};
+	float	   *data = make_data(NODES, 5);
+	float	   *queries = make_data(QUERIES, 6);
+	Built		b;
+	pthread_t	threads[THREADS];
+	ThreadArg	args[THREADS];
+	double		recall;
+
+	b.params = vg_hnsw_params(12, 64);
+	b.mem = aligned_alloc(64, (vg_arena_size(NODES, DIM, 12) + 63) & ~(size_t) 63);
+	b.arena = vg_arena_init(b.mem, NODES, DIM, 12, true);
+	b.graph = vg_arena_graph(b.arena, l2_metric());
+	for (int t = 0; t < THREADS; t++)
+	{
+		args[t] = (ThreadArg) {&b, data, t * (NODES / THREADS), NODES / THREADS, 100 + t};
+		pthread_create(&threads[t], NULL, insert_range, &args[t]);
+	}
+	for (int t = 0; t < THREADS; t++)
+		pthread_join(threads[t], NULL);
+
+	CHECK_INT_EQ(vg_arena_count(b.arena), NODES);
+	check_invariants(&b, false);
+	recall = recall_at_k(&b, data, NODES, queries, 40);
+	printf("    recall@10 after %d-thread build: ef 40 %.3f\n", THREADS, recall);
+	CHECK_MSG(recall >= 0.95, "recall@10 at ef 40 is %.3f", recall);
+	free(b.mem);
+	free(data);
+	free(queries);
+}
+
+const VgTestCase vg_test_suite_hnsw[] = {
+	VG_TEST(test_recall),
+	VG_TEST(test_invariants_and_orphans),
+	VG_TEST(test_empty_and_single),
+	VG_TEST(test_prune_heuristic),
+	VG_TEST(test_concurrent_insert),
+	VG_TEST_END
+};
