@@ -15,11 +15,30 @@ OBJS = \
 	src/core/distance_avx2.o \
 	src/core/distance_avx512.o \
 	src/core/distance_scalar.o \
+	src/core/vg_alloc.o \
+	src/core/vg_arena.o \
+	src/core/vg_heap.o \
+	src/core/vg_hnsw.o \
+	src/core/vg_hnsw_insert.o \
+	src/core/vg_hnsw_repair.o \
+	src/core/vg_prune.o \
+	src/core/vg_visited.o \
 	src/vecgraph.o \
 	src/vector.o \
 	src/vector_agg.o \
 	src/vector_array.o \
-	src/vector_ops.o
+	src/vector_ops.o \
+	src/vgam.o \
+	src/vgbuild.o \
+	src/vgcost.o \
+	src/vginsert.o \
+	src/vgoptions.o \
+	src/vgscan.o \
+	src/vgstore.o \
+	src/vgutils.o \
+	src/vgvacuum.o \
+	src/vgvalidate.o \
+	src/vgwrite.o
 
 # The install script is edited by hand under one name and copied to its
 # versioned name at build time.

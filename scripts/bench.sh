@@ -2,11 +2,95 @@
 # make bench: the benchmarks, kept out of make test because they measure
 # speed on a shared machine.  Results go to stdout; docs/benchmarks.md keeps
 # the latest tables with the commands that produced them.
+#
+#   VG_BENCH=kernels|ann|all   which benchmarks to run (default all)
+#     kernels  the distance-kernel micro-benchmark (test/bench/kernel_bench)
+#     ann      the ANN benchmark (test/bench/ann_bench.py): builds and
+#              installs the extension, starts a throwaway cluster, builds
+#              test/bench/hnswlib_ref, and compares the vecgraph index with
+#              hnswlib on the same data
+#   VG_BENCH_ARGS="..."        arguments of ann_bench.py, split on blanks
+#                              (default: the Fashion-MNIST run, 1,000
+#                              queries; e.g. "--queries 200 --repeats 5" or
+#                              "--markdown docs/benchmarks.md")
+#   VG_BENCH_EXACT_QUERIES=N   queries of the exact-scan check below
+#                              (default 20)
+#
+# While the installed extension has no `vecgraph` index access method, the
+# ANN part says so and runs the hnswlib reference plus an exact-scan check
+# of the harness (ann_bench.py --index none, on a few queries) instead.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-vg_require_packages make gcc libc6-dev
+PY=/usr/bin/python3				# Debian's, which sees python3-numpy etc.
+VG_BENCH=${VG_BENCH:-all}
 
-vg_say "distance kernels (test/bench/kernel_bench)"
-make -C "$VG_ROOT/test/bench" -s kernel-bench
-"$VG_ROOT/test/bench/kernel_bench"
+case $VG_BENCH in
+	kernels | ann | all) ;;
+	*) vg_die "VG_BENCH must be kernels, ann or all (got '$VG_BENCH')" ;;
+esac
+
+bench_kernels()
+{
+	vg_require_packages make gcc libc6-dev
+	vg_say "distance kernels (test/bench/kernel_bench)"
+	make -C "$VG_ROOT/test/bench" -s kernel-bench
+	"$VG_ROOT/test/bench/kernel_bench"
+}
+
+bench_ann()
+{
+	local ann_pkgs=(python3 python3-numpy python3-psycopg2 python3-faiss
+		python3-hnswlib libhnswlib-dev g++ libopenblas0-pthread)
+	local args has_am
+
+	if vg_is_root; then
+		vg_require_packages "${VG_BASE_PACKAGES[@]}" "${ann_pkgs[@]}" \
+			dataset-fashion-mnist
+	else
+		# The data set is optional for a user who cannot install it.
+		vg_require_packages "${VG_BASE_PACKAGES[@]}" "${ann_pkgs[@]}"
+	fi
+
+	if [ -n "${VG_BENCH_ARGS:-}" ]; then
+		read -r -a args <<<"$VG_BENCH_ARGS"
+	elif [ -r /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+		args=(--dataset fashion-mnist)
+	else
+		vg_say "Fashion-MNIST is not installed (sudo apt-get install dataset-fashion-mnist);"
+		vg_say "using 20,000 synthetic clustered vectors of 128 dimensions instead"
+		args=(--dataset synthetic --n 20000 --dim 128)
+	fi
+
+	vg_say "building test/bench/hnswlib_ref (hnswlib, g++ -O3 -march=native)"
+	make -C "$VG_ROOT/test/bench" -s hnswlib-ref
+	vg_say "building and installing the extension"
+	vg_build_and_install
+	vg_say "starting a throwaway cluster"
+	vg_start_cluster
+
+	# Does the installed extension have the index access method yet?  Asked
+	# inside a transaction that is rolled back, so nothing is left behind.
+	has_am=$(psql -X -q -At -v ON_ERROR_STOP=1 -d postgres -c 'BEGIN' \
+		-c 'CREATE EXTENSION vecgraph' \
+		-c "SELECT count(*) FROM pg_am WHERE amname = 'vecgraph'" -c 'ROLLBACK') ||
+		vg_die "cannot create the vecgraph extension in the test cluster"
+
+	if [ "$has_am" = 1 ]; then
+		vg_say "ANN benchmark: test/bench/ann_bench.py ${args[*]}"
+		"$PY" "$VG_ROOT/test/bench/ann_bench.py" "${args[@]}"
+	else
+		vg_say "the installed vecgraph extension has no 'vecgraph' index access method yet"
+		vg_say "(no row in pg_am): running the hnswlib reference and an exact-scan check of"
+		vg_say "the harness (--index none, the first ${VG_BENCH_EXACT_QUERIES:-20} queries) instead"
+		"$PY" "$VG_ROOT/test/bench/ann_bench.py" "${args[@]}" --index none \
+			--pg-queries "${VG_BENCH_EXACT_QUERIES:-20}"
+	fi
+}
+
+if [ "$VG_BENCH" = kernels ] || [ "$VG_BENCH" = all ]; then
+	bench_kernels
+fi
+if [ "$VG_BENCH" = ann ] || [ "$VG_BENCH" = all ]; then
+	bench_ann
+fi

@@ -13,6 +13,7 @@
 
 #include "compat.h"
 #include "vecgraph.h"
+#include "vgam.h"
 
 PG_MODULE_MAGIC;
 
@@ -80,6 +81,9 @@ _PG_init(void)
 							 CheckSimdSetting,
 							 AssignSimdSetting,
 							 NULL);
+
+	VgDefineSettings();
+	VgInitReloptions();
 
 	MarkGUCPrefixReserved("vecgraph");
 }

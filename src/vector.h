@@ -50,4 +50,15 @@ extern void CheckDimsMatch(int a, int b);
 extern void CheckExpectedDims(int32 typmod, int dim);
 extern void CheckElement(float value);
 
+
+
+/*
+ * Distance functions, compared by address to recognise an operator class's
+ * support function (see VgIndexMetric).
+ */
+extern PGDLLEXPORT Datum vector_l2_squared_distance(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum vector_negative_inner_product(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum cosine_distance(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum l1_distance(PG_FUNCTION_ARGS);
+
 #endif							/* VECGRAPH_VECTOR_H */

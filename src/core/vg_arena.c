@@ -103,6 +103,23 @@ vg_arena_init(void *mem, uint32_t capacity, int dim, int m, bool concurrent)
 	return a;
 }
 
+VgArena *
+vg_arena_grow(const VgArena *old, void *mem, uint32_t new_capacity)
+{
+	VgArena    *a = vg_arena_init(mem, new_capacity, old->dim, old->m, old->concurrent);
+	uint32_t	count = vg_arena_count(old);
+	uint32_t	used = atomic_load(&((VgArena *) old)->pool_used);
+
+	memcpy((char *) a + a->records, (const char *) old + old->records,
+		   old->record_size * count);
+	memcpy((char *) a + a->pool, (const char *) old + old->pool, sizeof(uint32_t) * used);
+	atomic_store(&a->count, count);
+	atomic_store(&a->pool_used, used);
+	a->entry = old->entry;
+	a->entry_level = old->entry_level;
+	return a;
+}
+
 static inline VgNodeHeader *
 node_header(const VgArena *a, VgNodeId id)
 {

@@ -53,6 +53,13 @@ extern VgArena *vg_arena_init(void *mem, uint32_t capacity, int dim, int m,
 							  bool concurrent);
 
 /*
+ * Copies arena into mem (vg_arena_size(new_capacity, ...) bytes, 64-byte
+ * aligned) with room for new_capacity nodes, and returns the copy; ids and
+ * lists carry over unchanged.  Not concurrent with other use of arena.
+ */
+extern VgArena *vg_arena_grow(const VgArena *arena, void *mem, uint32_t new_capacity);
+
+/*
  * Adds a node with its vector and payload, empty lists up to level.
  * Returns its id in *id, or VG_ERR_FULL when the arena has no room.
  * Thread-safe when the arena is concurrent.

@@ -1,0 +1,323 @@
+/*-------------------------------------------------------------------------
+ *
+ * vgam.h
+ *	  The vecgraph index access method: on-disk format and shared
+ *	  declarations of its callbacks.
+ *
+ *	  Block 0 is the metapage.  Every other block is a node page: a
+ *	  standard page whose items are node tuples, one per indexed heap row,
+ *	  and upper tuples, one per node that has levels above 0.  A node tuple
+ *	  has one size in an index and keeps together what one level-0 search
+ *	  step needs:
+ *
+ *		ItemPointerData heaptid		the row
+ *		uint8	level				top HNSW level of the node
+ *		uint8	flags				VG_NODE_DELETED, ...
+ *		uint16	count0				length of the level-0 list
+ *		VgNodeId upper				its upper tuple, or VG_NO_NODE
+ *		VgNodeId links0[m0]			level-0 neighbours (m0 = 2m)
+ *		float	vector[dim]			normalised for cosine
+ *
+ *	  An upper tuple holds the lists of levels 1..level, each a uint32 count
+ *	  and m ids.  Only about one node in m has one, and a search reads them
+ *	  only while descending, so keeping them apart leaves level-0 tuples
+ *	  small; they go on the node's page when they fit.
+ *
+ *	  Tuples are named by 32-bit ids: the block number shifted left by the
+ *	  metapage's slot_bits, or'd with the item offset minus one.  Ids cost 4
+ *	  bytes in a list (a TID costs 6) and map to a page with a shift.  Tuples
+ *	  never move, so an id stays valid until vacuum frees the node.
+ *
+ *	  Locking: every access to a node page takes the buffer's content lock
+ *	  (share to read, exclusive to write) for the duration of one copy or
+ *	  one distance computation, and never two buffers at once, except that
+ *	  the metapage may be locked after a node page when a new node becomes
+ *	  the entry point.  See vgstore.c.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef VGAM_H
+#define VGAM_H
+
+#include "postgres.h"
+
+#include "access/amapi.h"
+#include "access/genam.h"
+#include "access/generic_xlog.h"
+#include "nodes/execnodes.h"
+#include "nodes/pathnodes.h"
+#include "storage/bufmgr.h"
+#include "utils/relcache.h"
+
+#include "core/vg_graph.h"
+#include "core/vg_arena.h"
+#include "core/vg_hnsw.h"
+
+#define VG_MAGIC			0x56474931	/* "VGI1" */
+#define VG_FORMAT_VERSION	1
+#define VG_METAPAGE_BLKNO	0
+
+/* Graph kinds (reloption "graph"). */
+typedef enum VgGraphKind
+{
+	VG_GRAPH_HNSW = 1
+} VgGraphKind;
+
+/* Metrics, decided by the operator class's support function 1. */
+typedef enum VgMetricKind
+{
+	VG_METRIC_L2 = 1,			/* ranks by squared L2 */
+	VG_METRIC_IP,				/* ranks by negative inner product */
+	VG_METRIC_COSINE,			/* normalised vectors, negative inner product */
+	VG_METRIC_L1
+} VgMetricKind;
+
+/* Support function numbers. */
+#define VG_DISTANCE_PROC	1
+#define VG_NPROCS			1
+
+/* Limits.  Dimensions: a node with its lists must fit a page. */
+#define VG_MAX_DIM			2000
+#define VG_MIN_M			2
+#define VG_MAX_M			100
+#define VG_DEFAULT_M		16
+#define VG_MIN_EF_CONSTRUCTION		4
+#define VG_MAX_EF_CONSTRUCTION		1000
+#define VG_DEFAULT_EF_CONSTRUCTION	64
+
+typedef struct VgMetaPageData
+{
+	uint32		magic;
+	uint32		version;
+	uint8		graph;			/* VgGraphKind */
+	uint8		metric;			/* VgMetricKind */
+	uint16		dim;
+	uint16		m;
+	uint16		ef_construction;
+	uint8		slot_bits;		/* node id = block << slot_bits | (offset - 1) */
+	uint8		entry_level;
+	uint16		unused;
+	VgNodeId	entry;			/* VG_NO_NODE when empty */
+	BlockNumber insert_page;	/* last page, where new nodes go first */
+	uint64		live_nodes;
+	uint64		deleted_nodes;
+	uint64		build_orphans_linked;	/* for vecgraph_index_info */
+} VgMetaPageData;
+
+typedef VgMetaPageData *VgMetaPage;
+
+#define VgPageGetMeta(page) ((VgMetaPage) PageGetContents(page))
+
+/* Special space of every page: what the page holds. */
+typedef struct VgPageOpaqueData
+{
+	uint16		flags;
+	uint16		page_id;		/* VG_PAGE_ID, for tools such as pg_filedump */
+} VgPageOpaqueData;
+
+typedef VgPageOpaqueData *VgPageOpaque;
+
+#define VG_PAGE_META		(1 << 0)
+#define VG_PAGE_NODES		(1 << 1)
+#define VG_PAGE_ID			0xFF91
+
+#define VgPageGetOpaque(page) ((VgPageOpaque) PageGetSpecialPointer(page))
+
+/* Node tuple header; the variable part follows (see above). */
+typedef struct VgNodeTupleData
+{
+	ItemPointerData heaptid;
+	uint8		level;
+	uint8		flags;
+	uint16		count0;
+	VgNodeId	upper;
+	VgNodeId	links0[FLEXIBLE_ARRAY_MEMBER];
+} VgNodeTupleData;
+
+typedef VgNodeTupleData *VgNodeTuple;
+
+#define VG_NODE_DELETED		(1 << 0)	/* heap row gone; links still valid */
+#define VG_TUPLE_UPPER		(1 << 7)	/* an upper tuple, not a node */
+
+/* Node and upper tuples share their first 8 bytes' layout. */
+#define VgTupleFlags(item)	(((VgNodeTuple) (item))->flags)
+#define VgTupleIsNode(item)	((VgTupleFlags(item) & VG_TUPLE_UPPER) == 0)
+
+/* Shape of node tuples of one index; derived from the metapage. */
+typedef struct VgShape
+{
+	int			dim;
+	int			m;
+	int			m0;
+	int			slot_bits;
+	VgMetricKind metric;
+} VgShape;
+
+static inline float *
+VgNodeVector(VgNodeTuple t, const VgShape *s)
+{
+	return (float *) (t->links0 + s->m0);
+}
+
+static inline Size
+VgNodeTupleSize(const VgShape *s)
+{
+	return MAXALIGN(offsetof(VgNodeTupleData, links0) +
+					sizeof(VgNodeId) * s->m0 + sizeof(float) * s->dim);
+}
+
+/*
+ * The lists of levels 1..level of one node.  Its header mirrors a node
+ * tuple's, so that the flags byte tells the two kinds apart.
+ */
+typedef struct VgUpperTupleData
+{
+	ItemPointerData unused;		/* invalid */
+	uint8		level;
+	uint8		flags;			/* VG_TUPLE_UPPER */
+	uint32		lists[FLEXIBLE_ARRAY_MEMBER];
+} VgUpperTupleData;
+
+typedef VgUpperTupleData *VgUpperTuple;
+
+/* The count word of level's list (level >= 1); the ids follow it. */
+static inline uint32 *
+VgUpperList(VgUpperTuple t, const VgShape *s, int level)
+{
+	return t->lists + (Size) (level - 1) * (1 + s->m);
+}
+
+static inline Size
+VgUpperTupleSize(const VgShape *s, int level)
+{
+	return MAXALIGN(offsetof(VgUpperTupleData, lists) +
+					sizeof(uint32) * (Size) level * (1 + s->m));
+}
+
+/* Room for one item on an otherwise empty node page. */
+#define VG_MAX_ITEM_SIZE \
+	(BLCKSZ - MAXALIGN(SizeOfPageHeaderData) - MAXALIGN(sizeof(VgPageOpaqueData)) - \
+	 sizeof(ItemIdData))
+
+static inline BlockNumber
+VgNodeBlock(VgNodeId id, const VgShape *s)
+{
+	return (BlockNumber) (id >> s->slot_bits);
+}
+
+static inline OffsetNumber
+VgNodeOffset(VgNodeId id, const VgShape *s)
+{
+	return (OffsetNumber) ((id & ((1u << s->slot_bits) - 1)) + 1);
+}
+
+static inline VgNodeId
+VgMakeNodeId(BlockNumber blkno, OffsetNumber offnum, const VgShape *s)
+{
+	return ((VgNodeId) blkno << s->slot_bits) | (VgNodeId) (offnum - 1);
+}
+
+/* vgutils.c */
+extern void VgInitPage(Page page, uint16 flags);
+extern int	VgSlotBits(const VgShape *shape);
+extern void VgReadShape(Relation index, VgShape *shape);
+extern void VgReadMeta(Relation index, VgMetaPageData *meta);
+extern VgMetricKind VgIndexMetric(Relation index);
+extern VgMetric VgCoreMetric(VgMetricKind metric, int dim);
+extern bool VgPrepareVector(VgMetricKind metric, float *x, int dim);
+extern BlockNumber VgMaxNodeBlocks(const VgShape *shape);
+
+/* options */
+typedef struct VgOptions
+{
+	int32		vl_len_;		/* varlena header (do not touch directly!) */
+	int			graph_offset;	/* offset of the "graph" string */
+	int			m;
+	int			ef_construction;
+} VgOptions;
+
+extern bytea *vgoptions(Datum reloptions, bool validate);
+extern int	VgOptionM(Relation index);
+extern int	VgOptionEfConstruction(Relation index);
+extern void VgInitReloptions(void);
+extern void VgDefineSettings(void);
+
+extern int	vg_ef_search;
+extern int	vg_max_scan_tuples;
+
+/* AM callbacks */
+extern IndexBuildResult *vgbuild(Relation heap, Relation index, IndexInfo *indexInfo);
+extern void vgbuildempty(Relation index);
+extern char *vgbuildphasename(int64 phasenum);
+extern bool vginsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
+					 Relation heap, IndexUniqueCheck checkUnique,
+					 bool indexUnchanged, IndexInfo *indexInfo);
+extern IndexBulkDeleteResult *vgbulkdelete(IndexVacuumInfo *info,
+										   IndexBulkDeleteResult *stats,
+										   IndexBulkDeleteCallback callback,
+										   void *callback_state);
+extern IndexBulkDeleteResult *vgvacuumcleanup(IndexVacuumInfo *info,
+											  IndexBulkDeleteResult *stats);
+extern void vgcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
+						   Cost *indexStartupCost, Cost *indexTotalCost,
+						   Selectivity *indexSelectivity, double *indexCorrelation,
+						   double *indexPages);
+extern bool vgvalidate(Oid opclassoid);
+extern IndexScanDesc vgbeginscan(Relation index, int nkeys, int norderbys);
+extern void vgrescan(IndexScanDesc scan, ScanKey keys, int nkeys,
+					 ScanKey orderbys, int norderbys);
+extern bool vggettuple(IndexScanDesc scan, ScanDirection dir);
+extern void vgendscan(IndexScanDesc scan);
+
+/* vgstore.c: the graph adapter over index pages */
+typedef struct VgStoreData
+{
+	Relation	index;
+	VgShape		shape;
+	VgMetric	metric;
+	bool		skip_deleted;	/* rank deleted nodes infinitely far (inserts) */
+	Buffer		buf;			/* kept pinned between calls, or InvalidBuffer */
+	MemoryContext vector_cxt;	/* copies handed out by the vector operation */
+	struct HTAB *vectors;		/* node id -> copy, until VgStoreReset */
+} VgStoreData;
+
+typedef VgStoreData *VgStore;
+
+extern const VgGraphOps VgStoreOps;
+extern const VgAllocator *VgPallocAllocator(void);
+extern void VgStoreInit(VgStore store, Relation index, bool skip_deleted);
+extern VgGraph VgStoreGraph(VgStore store);
+extern void VgStoreReset(VgStore store);
+extern void VgStoreRelease(VgStore store);
+extern VgNodeTuple VgStoreLockNode(VgStore store, VgNodeId id, int mode);
+extern Page VgStoreLockPage(VgStore store, BlockNumber blkno, int mode);
+extern void VgStoreUnlock(VgStore store);
+extern VgNodeId VgStoreAddNode(VgStore store, ItemPointer heaptid,
+							   const float *vector, int level);
+
+/* vginsert.c */
+extern int	VgRandomLevel(int m);
+extern void VgInsertVector(VgStore store, ItemPointer heaptid, const float *vector);
+extern float *VgValueToVector(Datum value, const VgShape *shape, Relation index);
+
+/* vgwrite.c */
+extern void VgWriteMetaPage(Relation index, ForkNumber fork, const VgMetaPageData *meta);
+extern void VgInitMeta(VgMetaPageData *meta, const VgShape *shape, int ef_construction);
+extern void VgWriteArena(Relation index, const VgShape *shape, int ef_construction,
+						 VgArena *arena, uint64 orphans_linked);
+
+/* Heap TIDs travel through the core as 64-bit payloads. */
+static inline uint64
+VgTidToPayload(ItemPointer tid)
+{
+	return ((uint64) ItemPointerGetBlockNumberNoCheck(tid) << 16) |
+		ItemPointerGetOffsetNumberNoCheck(tid);
+}
+
+static inline void
+VgPayloadToTid(uint64 payload, ItemPointer tid)
+{
+	ItemPointerSet(tid, (BlockNumber) (payload >> 16), (OffsetNumber) (payload & 0xFFFF));
+}
+
+#endif							/* VGAM_H */

@@ -1,0 +1,331 @@
+/*-------------------------------------------------------------------------
+ *
+ * vgbuild.c
+ *	  CREATE INDEX for vecgraph: build the graph in memory, write it once.
+ *
+ * NOTES
+ *	  The heap is scanned once; each row's vector is inserted into an HNSW
+ *	  graph held in a core arena (vg_arena.h) in backend memory, so the
+ *	  build runs at in-memory speed with no buffer locking.  The arena
+ *	  starts small and doubles, never beyond maintenance_work_mem.  When
+ *	  the graph would outgrow it, the graph built so far is written out and
+ *	  the remaining rows are inserted on disk through the same path as
+ *	  INSERT (slower; a NOTICE names the setting to raise).
+ *
+ *	  An in-memory build ends by linking nodes that the neighbour
+ *	  heuristic left unreachable (vg_hnsw_link_orphans), so that every row
+ *	  can be found, then writes pages in order and WAL-logs them in bulk.
+ *
+ *	  The level generator has a fixed seed: building the same rows in the
+ *	  same order gives the same graph.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/tableam.h"
+#include "catalog/index.h"
+#include "commands/progress.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "core/vg_arena.h"
+#include "vecgraph.h"
+#include "vgam.h"
+
+#define VG_BUILD_SEED		UINT64CONST(0x5eed5eed5eed5eed)
+#define VG_INITIAL_CAPACITY 1024
+
+/* Sub-phases reported in pg_stat_progress_create_index. */
+#define VG_PHASE_LOAD		2
+#define VG_PHASE_LINK		3
+#define VG_PHASE_WRITE		4
+
+typedef struct VgBuildState
+{
+	Relation	heap;
+	Relation	index;
+	VgShape		shape;
+	VgHnswParams params;
+	Size		budget;			/* maintenance_work_mem in bytes */
+	MemoryContext tuple_cxt;	/* reset after every row */
+
+	/* the in-memory graph */
+	void	   *arena_mem;		/* unaligned allocation holding the arena */
+	VgArena    *arena;
+	uint32		capacity;
+	VgGraphOps	ops;			/* arena ops with interrupt checks */
+	VgGraph		graph;
+	VgInsertScratch scratch;
+	uint64		rng;
+
+	/* once the graph outgrew the budget: inserts through pages */
+	bool		on_disk;
+	VgStoreData store;
+
+	double		heap_tuples;
+	double		index_tuples;
+} VgBuildState;
+
+static void
+CheckInterrupts(void *store)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+/* The shape an index will have, checked against the limits. */
+static void
+InitShape(Relation index, VgShape *shape, int *ef_construction)
+{
+	int			typmod = TupleDescAttr(RelationGetDescr(index), 0)->atttypmod;
+
+	shape->m = VgOptionM(index);
+	shape->m0 = 2 * shape->m;
+	shape->metric = VgIndexMetric(index);
+	*ef_construction = VgOptionEfConstruction(index);
+
+	if (*ef_construction < 2 * shape->m)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ef_construction must be at least twice m: ef_construction is %d, m is %d",
+						*ef_construction, shape->m),
+				 errhint("Set ef_construction to %d or more.", 2 * shape->m)));
+	if (typmod < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("column does not have dimensions"),
+				 errhint("Declare the column with a dimension count, as in vector(3).")));
+	shape->dim = typmod;
+	if (shape->dim > VG_MAX_DIM || VgNodeTupleSize(shape) > VG_MAX_ITEM_SIZE)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("vecgraph indexes hold at most %d dimensions, and fewer with large m: %d dimensions with m = %d need %zu bytes a node, a page holds %zu",
+						VG_MAX_DIM, shape->dim, shape->m,
+						VgNodeTupleSize(shape), (Size) VG_MAX_ITEM_SIZE),
+				 errhint("Reduce the dimensions (e.g. with subvector) or m.")));
+	shape->slot_bits = VgSlotBits(shape);
+}
+
+/* Allocates an arena for capacity nodes, copying the current one if any. */
+static void
+ResizeArena(VgBuildState *bs, uint32 capacity)
+{
+	Size		size = vg_arena_size(capacity, bs->shape.dim, bs->shape.m);
+	void	   *mem = MemoryContextAllocHuge(CurrentMemoryContext, size + 64);
+	void	   *aligned = (void *) TYPEALIGN(64, mem);
+
+	if (bs->arena == NULL)
+		bs->arena = vg_arena_init(aligned, capacity, bs->shape.dim, bs->shape.m, false);
+	else
+	{
+		bs->arena = vg_arena_grow(bs->arena, aligned, capacity);
+		pfree(bs->arena_mem);
+	}
+	bs->arena_mem = mem;
+	bs->capacity = capacity;
+	bs->graph.store = bs->arena;
+}
+
+/* The largest capacity whose arena fits the budget. */
+static uint32
+CapacityWithin(VgBuildState *bs, Size budget)
+{
+	Size		per_node = vg_arena_node_bytes(bs->shape.dim, bs->shape.m);
+	Size		fixed = vg_arena_size(0, bs->shape.dim, bs->shape.m) + 64;
+
+	if (budget <= fixed)
+		return 0;
+	return (uint32) Min((budget - fixed) / per_node, (Size) PG_UINT32_MAX - 1);
+}
+
+/*
+ * Makes room for one more node: doubles the arena within the budget.
+ * Returns false when the budget is spent.
+ */
+static bool
+GrowArena(VgBuildState *bs)
+{
+	uint32		limit = CapacityWithin(bs, bs->budget);
+	uint32		want = bs->capacity * 2;
+
+	if (want > limit)
+		want = limit;
+	while (want > bs->capacity &&
+		   vg_arena_size(want, bs->shape.dim, bs->shape.m) + 64 > bs->budget)
+		want--;
+	if (want <= bs->capacity)
+		return false;
+	ResizeArena(bs, want);
+	return true;
+}
+
+/* Writes the graph built so far and continues on disk. */
+static void
+SpillToDisk(VgBuildState *bs)
+{
+	ereport(NOTICE,
+			(errmsg("vecgraph graph no longer fits into maintenance_work_mem after %.0f rows",
+					bs->index_tuples),
+			 errdetail("The remaining rows are inserted into the index on disk, which is much slower."),
+			 errhint("Increase maintenance_work_mem to build the index faster.")));
+	VgWriteArena(bs->index, &bs->shape, bs->params.ef_construction, bs->arena, 0);
+	vg_insert_scratch_free(&bs->scratch);
+	pfree(bs->arena_mem);
+	bs->arena_mem = NULL;
+	bs->arena = NULL;
+	bs->on_disk = true;
+	VgStoreInit(&bs->store, bs->index, true);
+}
+
+static void
+AddInMemory(VgBuildState *bs, ItemPointer tid, const float *vector)
+{
+	int			level = vg_hnsw_random_level(bs->params.level_mult, &bs->rng);
+	VgNodeId	id;
+	VgStatus	st;
+
+	st = vg_arena_add(bs->arena, vector, level, VgTidToPayload(tid), &id);
+	if (st == VG_ERR_FULL)
+	{
+		if (!GrowArena(bs))
+		{
+			SpillToDisk(bs);
+			VgInsertVector(&bs->store, tid, vector);
+			return;
+		}
+		st = vg_arena_add(bs->arena, vector, level, VgTidToPayload(tid), &id);
+	}
+	if (st == VG_OK)
+		st = vg_hnsw_insert(&bs->graph, &bs->params, id, level, &bs->scratch);
+	if (st != VG_OK)
+		elog(ERROR, "vecgraph build failed with status %d", (int) st);
+}
+
+static void
+BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
+			  bool tupleIsAlive, void *state)
+{
+	VgBuildState *bs = state;
+	MemoryContext old;
+	float	   *vector;
+
+	bs->heap_tuples++;
+	if (isnull[0])
+		return;
+
+	old = MemoryContextSwitchTo(bs->tuple_cxt);
+	vector = VgValueToVector(values[0], &bs->shape, index);
+	if (vector != NULL)
+	{
+		if (bs->on_disk)
+			VgInsertVector(&bs->store, tid, vector);
+		else
+		{
+			/* the arena outlives the row: grow it outside the row's context */
+			MemoryContextSwitchTo(old);
+			AddInMemory(bs, tid, vector);
+		}
+		bs->index_tuples++;
+		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, (int64) bs->index_tuples);
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(bs->tuple_cxt);
+}
+
+static void
+InitBuildState(VgBuildState *bs, Relation heap, Relation index)
+{
+	int			ef_construction;
+	double		reltuples = heap->rd_rel->reltuples;
+
+	MemSet(bs, 0, sizeof(VgBuildState));
+	bs->heap = heap;
+	bs->index = index;
+	InitShape(index, &bs->shape, &ef_construction);
+	bs->params = vg_hnsw_params(bs->shape.m, ef_construction);
+	bs->budget = (Size) maintenance_work_mem * 1024;
+	bs->rng = VG_BUILD_SEED;
+	bs->tuple_cxt = AllocSetContextCreate(CurrentMemoryContext, "vecgraph build row",
+										  ALLOCSET_DEFAULT_SIZES);
+	bs->ops = vg_arena_ops;
+	bs->ops.check_interrupts = CheckInterrupts;
+	bs->graph.ops = &bs->ops;
+	bs->graph.metric = VgCoreMetric(bs->shape.metric, bs->shape.dim);
+
+	/* start near the table's size when it is known, within the budget */
+	ResizeArena(bs, (uint32) Max(VG_INITIAL_CAPACITY,
+								 Min(reltuples > 0 ? reltuples * 1.05 : 0,
+									 (double) CapacityWithin(bs, bs->budget))));
+	if (vg_insert_scratch_init(&bs->scratch, &bs->params, VgPallocAllocator()) != VG_OK)
+		elog(ERROR, "out of memory");
+	if (reltuples > 0)
+		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, (int64) reltuples);
+}
+
+IndexBuildResult *
+vgbuild(Relation heap, Relation index, IndexInfo *indexInfo)
+{
+	IndexBuildResult *result;
+	VgBuildState bs;
+	uint32		linked = 0;
+
+	if (RelationGetNumberOfBlocks(index) != 0)
+		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
+
+	InitBuildState(&bs, heap, index);
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, VG_PHASE_LOAD);
+	table_index_build_scan(heap, index, indexInfo, true, true, BuildCallback, &bs, NULL);
+
+	if (bs.on_disk)
+		VgStoreRelease(&bs.store);
+	else
+	{
+		pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, VG_PHASE_LINK);
+		if (vg_hnsw_link_orphans(&bs.graph, &bs.params, vg_arena_count(bs.arena),
+								 &bs.scratch, &linked) != VG_OK)
+			elog(ERROR, "out of memory");
+		pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, VG_PHASE_WRITE);
+		VgWriteArena(index, &bs.shape, bs.params.ef_construction, bs.arena, linked);
+		vg_insert_scratch_free(&bs.scratch);
+		pfree(bs.arena_mem);
+	}
+	MemoryContextDelete(bs.tuple_cxt);
+
+	result = palloc(sizeof(IndexBuildResult));
+	result->heap_tuples = bs.heap_tuples;
+	result->index_tuples = bs.index_tuples;
+	return result;
+}
+
+/* An unlogged index's init fork: an empty graph. */
+void
+vgbuildempty(Relation index)
+{
+	VgShape		shape;
+	int			ef_construction;
+	VgMetaPageData meta;
+
+	InitShape(index, &shape, &ef_construction);
+	VgInitMeta(&meta, &shape, ef_construction);
+	VgWriteMetaPage(index, INIT_FORKNUM, &meta);
+}
+
+char *
+vgbuildphasename(int64 phasenum)
+{
+	switch (phasenum)
+	{
+		case PROGRESS_CREATEIDX_SUBPHASE_INITIALIZE:
+			return "initializing";
+		case VG_PHASE_LOAD:
+			return "loading tuples into the graph";
+		case VG_PHASE_LINK:
+			return "linking unreachable nodes";
+		case VG_PHASE_WRITE:
+			return "writing index pages";
+		default:
+			return NULL;
+	}
+}

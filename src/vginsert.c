@@ -1,0 +1,274 @@
+/*-------------------------------------------------------------------------
+ *
+ * vginsert.c
+ *	  Inserting rows into a vecgraph index: placing a node on a page and
+ *	  linking it into the graph.
+ *
+ * NOTES
+ *	  A new node is written first, with empty lists, then linked by the
+ *	  core's vg_hnsw_insert through the page adapter (vgstore.c), which
+ *	  locks one page at a time.  Until its first in-link lands, concurrent
+ *	  searches cannot reach the node, so a half-linked node is invisible
+ *	  rather than wrong.  Concurrent inserters meet only in the adapter's
+ *	  compare-and-swap of a list, which is atomic under the page's
+ *	  exclusive lock.
+ *
+ *	  New nodes go on the metapage's insert page while it has room, else on
+ *	  a new page at the end of the relation.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "common/pg_prng.h"
+#include "storage/lmgr.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "vecgraph.h"
+#include "vector.h"
+#include "vgam.h"
+
+/* Node levels are random; one generator per backend, seeded on first use. */
+static uint64 level_rng;
+static bool level_rng_seeded = false;
+
+int
+VgRandomLevel(int m)
+{
+	if (!level_rng_seeded)
+	{
+		level_rng = pg_prng_uint64(&pg_global_prng_state);
+		level_rng_seeded = true;
+	}
+	return vg_hnsw_random_level(1.0 / log((double) m), &level_rng);
+}
+
+/* A node tuple image with empty lists (palloc'd). */
+static VgNodeTuple
+MakeNodeTuple(const VgShape *shape, ItemPointer heaptid, const float *vector, int level)
+{
+	VgNodeTuple t = palloc0(VgNodeTupleSize(shape));
+
+	t->heaptid = *heaptid;
+	t->level = (uint8) level;
+	t->upper = VG_NO_NODE;
+	memcpy(VgNodeVector(t, shape), vector, sizeof(float) * shape->dim);
+	return t;
+}
+
+static VgUpperTuple
+MakeUpperTuple(const VgShape *shape, int level)
+{
+	VgUpperTuple t = palloc0(VgUpperTupleSize(shape, level));
+
+	ItemPointerSetInvalid(&t->unused);
+	t->level = (uint8) level;
+	t->flags = VG_TUPLE_UPPER;
+	return t;
+}
+
+static void
+CheckBlockLimit(VgStore store, BlockNumber blkno)
+{
+	if (blkno >= VgMaxNodeBlocks(&store->shape))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("index \"%s\" cannot grow beyond %u blocks",
+						RelationGetRelationName(store->index),
+						VgMaxNodeBlocks(&store->shape)),
+				 errdetail("Node ids are 32 bits wide.")));
+}
+
+/*
+ * Adds node and/or upper (either may be NULL; when both are given, node
+ * links to upper) to the locked buffer buf if they fit; a new page is
+ * initialised first.  Returns the id of node, or of upper when node is
+ * NULL, or VG_NO_NODE when they do not fit.
+ */
+static VgNodeId
+AddToPage(VgStore store, Buffer buf, bool new_page,
+		  VgNodeTuple node, VgUpperTuple upper)
+{
+	const VgShape *shape = &store->shape;
+	BlockNumber blkno = BufferGetBlockNumber(buf);
+	Size		node_size = VgNodeTupleSize(shape);
+	Size		upper_size = upper ? VgUpperTupleSize(shape, upper->level) : 0;
+	Size		need = (node ? node_size + sizeof(ItemIdData) : 0) +
+		(upper ? upper_size + sizeof(ItemIdData) : 0);
+	GenericXLogState *state = GenericXLogStart(store->index);
+	Page		page = GenericXLogRegisterBuffer(state, buf, new_page ? GENERIC_XLOG_FULL_IMAGE : 0);
+	VgNodeId	id = VG_NO_NODE;
+	OffsetNumber off;
+
+	if (new_page)
+		VgInitPage(page, VG_PAGE_NODES);
+	if (PageGetExactFreeSpace(page) < need)
+	{
+		GenericXLogAbort(state);
+		return VG_NO_NODE;
+	}
+	if (upper)
+	{
+		off = PageAddItem(page, (Item) upper, upper_size, InvalidOffsetNumber, false, false);
+		if (off == InvalidOffsetNumber)
+			elog(ERROR, "failed to add upper tuple to index \"%s\"", RelationGetRelationName(store->index));
+		id = VgMakeNodeId(blkno, off, shape);
+		if (node)
+			node->upper = id;
+	}
+	if (node)
+	{
+		off = PageAddItem(page, (Item) node, node_size, InvalidOffsetNumber, false, false);
+		if (off == InvalidOffsetNumber)
+			elog(ERROR, "failed to add node tuple to index \"%s\"", RelationGetRelationName(store->index));
+		id = VgMakeNodeId(blkno, off, shape);
+	}
+	GenericXLogFinish(state);
+	return id;
+}
+
+static void
+SetInsertPage(Relation index, BlockNumber blkno)
+{
+	Buffer		buf = ReadBuffer(index, VG_METAPAGE_BLKNO);
+	GenericXLogState *state;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	state = GenericXLogStart(index);
+	VgPageGetMeta(GenericXLogRegisterBuffer(state, buf, 0))->insert_page = blkno;
+	GenericXLogFinish(state);
+	UnlockReleaseBuffer(buf);
+}
+
+/* Places tuples as AddToPage does, on the insert page or a new one. */
+static VgNodeId
+PlaceTuples(VgStore store, VgNodeTuple node, VgUpperTuple upper)
+{
+	VgMetaPageData meta;
+	VgNodeId	id = VG_NO_NODE;
+	Buffer		buf;
+
+	VgReadMeta(store->index, &meta);
+	if (meta.insert_page != InvalidBlockNumber && meta.insert_page != VG_METAPAGE_BLKNO)
+	{
+		buf = ReadBuffer(store->index, meta.insert_page);
+		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		id = AddToPage(store, buf, false, node, upper);
+		UnlockReleaseBuffer(buf);
+		if (id != VG_NO_NODE)
+			return id;
+	}
+
+	LockRelationForExtension(store->index, ExclusiveLock);
+	buf = ReadBuffer(store->index, P_NEW);
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	UnlockRelationForExtension(store->index, ExclusiveLock);
+	CheckBlockLimit(store, BufferGetBlockNumber(buf));
+	id = AddToPage(store, buf, true, node, upper);
+	if (id == VG_NO_NODE)
+		elog(ERROR, "node tuple does not fit an empty page of index \"%s\"",
+			 RelationGetRelationName(store->index));
+	UnlockReleaseBuffer(buf);
+	SetInsertPage(store->index, VgNodeBlock(id, &store->shape));
+	return id;
+}
+
+/*
+ * Writes a new node with empty lists and returns its id.  When the node and
+ * its upper tuple cannot share a page (very wide vectors), the upper tuple
+ * goes first on a page of its own.
+ */
+VgNodeId
+VgStoreAddNode(VgStore store, ItemPointer heaptid, const float *vector, int level)
+{
+	const VgShape *shape = &store->shape;
+	VgNodeTuple node = MakeNodeTuple(shape, heaptid, vector, level);
+	VgUpperTuple upper = level > 0 ? MakeUpperTuple(shape, level) : NULL;
+
+	if (upper && VgNodeTupleSize(shape) + VgUpperTupleSize(shape, level) +
+		sizeof(ItemIdData) > VG_MAX_ITEM_SIZE)
+	{
+		node->upper = PlaceTuples(store, NULL, upper);
+		upper = NULL;
+	}
+	return PlaceTuples(store, node, upper);
+}
+
+/* Inserts one prepared vector through the page adapter. */
+void
+VgInsertVector(VgStore store, ItemPointer heaptid, const float *vector)
+{
+	VgMetaPageData meta;
+	VgHnswParams params;
+	VgInsertScratch scratch;
+	VgGraph		graph = VgStoreGraph(store);
+	VgNodeId	id;
+	int			level;
+	VgStatus	st;
+
+	VgReadMeta(store->index, &meta);
+	params = vg_hnsw_params(meta.m, meta.ef_construction);
+	level = VgRandomLevel(meta.m);
+	id = VgStoreAddNode(store, heaptid, vector, level);
+
+	if (vg_insert_scratch_init(&scratch, &params, VgPallocAllocator()) != VG_OK)
+		elog(ERROR, "out of memory");
+	st = vg_hnsw_insert(&graph, &params, id, level, &scratch);
+	if (st != VG_OK)
+		elog(ERROR, "vecgraph insert failed with status %d", (int) st);
+	vg_insert_scratch_free(&scratch);
+	VgStoreReset(store);
+}
+
+/*
+ * Detoasts and checks a value for an index of shape; returns a prepared
+ * copy, or NULL for a value the index does not hold (zero vector under
+ * cosine).
+ */
+float *
+VgValueToVector(Datum value, const VgShape *shape, Relation index)
+{
+	Vector	   *v = DatumGetVector(value);
+	float	   *x;
+
+	if (v->dim != shape->dim)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("expected %d dimensions, not %d", shape->dim, v->dim),
+				 errdetail("Index \"%s\" holds vectors of %d dimensions.",
+						   RelationGetRelationName(index), shape->dim)));
+	x = palloc(sizeof(float) * v->dim);
+	memcpy(x, v->x, sizeof(float) * v->dim);
+	if (!VgPrepareVector(shape->metric, x, v->dim))
+		return NULL;
+	return x;
+}
+
+bool
+vginsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
+		 Relation heap, IndexUniqueCheck checkUnique, bool indexUnchanged,
+		 IndexInfo *indexInfo)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
+											  "vecgraph insert",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	VgStoreData store;
+	float	   *vector;
+
+	if (!isnull[0])
+	{
+		VgStoreInit(&store, index, true);
+		vector = VgValueToVector(values[0], &store.shape, index);
+		if (vector != NULL)
+			VgInsertVector(&store, heap_tid, vector);
+		VgStoreRelease(&store);
+	}
+
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	return false;
+}

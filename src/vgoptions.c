@@ -1,0 +1,92 @@
+/*-------------------------------------------------------------------------
+ *
+ * vgoptions.c
+ *	  Reloptions and settings of the vecgraph index.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <limits.h>
+
+#include "access/reloptions.h"
+#include "utils/guc.h"
+#include "utils/rel.h"
+
+#include "vgam.h"
+
+int			vg_ef_search = 40;
+int			vg_max_scan_tuples = 20000;
+
+static relopt_kind vg_relopt_kind;
+
+static void
+ValidateGraphKind(const char *value)
+{
+	if (value != NULL && strcmp(value, "hnsw") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for parameter \"graph\": \"%s\"", value),
+				 errhint("Valid values are \"hnsw\".")));
+}
+
+void
+VgInitReloptions(void)
+{
+	vg_relopt_kind = add_reloption_kind();
+	add_string_reloption(vg_relopt_kind, "graph",
+						 "Kind of graph the index builds",
+						 "hnsw", ValidateGraphKind, AccessExclusiveLock);
+	add_int_reloption(vg_relopt_kind, "m",
+					  "Neighbours each node links to per level (2m at level 0)",
+					  VG_DEFAULT_M, VG_MIN_M, VG_MAX_M, AccessExclusiveLock);
+	add_int_reloption(vg_relopt_kind, "ef_construction",
+					  "Candidates considered per insertion while building",
+					  VG_DEFAULT_EF_CONSTRUCTION, VG_MIN_EF_CONSTRUCTION,
+					  VG_MAX_EF_CONSTRUCTION, AccessExclusiveLock);
+}
+
+void
+VgDefineSettings(void)
+{
+	DefineCustomIntVariable("vecgraph.ef_search",
+							"Sets the breadth of a vecgraph index search.",
+							"Larger values find more of the true nearest neighbours, more slowly.",
+							&vg_ef_search, 40, 1, 1000,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("vecgraph.max_scan_tuples",
+							"Sets how many index tuples a scan may visit to satisfy a filter or LIMIT.",
+							"A scan whose results a WHERE clause rejects keeps searching until "
+							"the query has its rows or this many tuples were returned.",
+							&vg_max_scan_tuples, 20000, 1, INT_MAX,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+}
+
+bytea *
+vgoptions(Datum reloptions, bool validate)
+{
+	static const relopt_parse_elt tab[] = {
+		{"graph", RELOPT_TYPE_STRING, offsetof(VgOptions, graph_offset)},
+		{"m", RELOPT_TYPE_INT, offsetof(VgOptions, m)},
+		{"ef_construction", RELOPT_TYPE_INT, offsetof(VgOptions, ef_construction)},
+	};
+
+	return (bytea *) build_reloptions(reloptions, validate, vg_relopt_kind,
+									  sizeof(VgOptions), tab, lengthof(tab));
+}
+
+int
+VgOptionM(Relation index)
+{
+	VgOptions  *opts = (VgOptions *) index->rd_options;
+
+	return opts ? opts->m : VG_DEFAULT_M;
+}
+
+int
+VgOptionEfConstruction(Relation index)
+{
+	VgOptions  *opts = (VgOptions *) index->rd_options;
+
+	return opts ? opts->ef_construction : VG_DEFAULT_EF_CONSTRUCTION;
+}

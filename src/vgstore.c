@@ -1,0 +1,375 @@
+/*-------------------------------------------------------------------------
+ *
+ * vgstore.c
+ *	  The graph adapter (VgGraphOps) over index pages: how the core's HNSW
+ *	  code reads and writes nodes of a vecgraph index.
+ *
+ * NOTES
+ *	  Lock order and duration: every operation locks one node page, share
+ *	  to read and exclusive to write, for one copy, one distance or one
+ *	  compare-and-swap of a list, and unlocks it before the next page.  The
+ *	  only nesting is the metapage, locked while no node page is.  So no two
+ *	  backends can deadlock on index pages, and no lock is held across a
+ *	  distance loop.
+ *
+ *	  The last buffer stays pinned (not locked) between operations, so a
+ *	  search moving among nodes of one page pays the buffer lookup once.
+ *
+ *	  Every change goes through GenericXLog.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "vgam.h"
+
+static void *
+PallocAlloc(void *ctx, size_t size)
+{
+	return MemoryContextAllocHuge(CurrentMemoryContext, size);
+}
+
+static void
+PallocRelease(void *ctx, void *ptr)
+{
+	pfree(ptr);
+}
+
+/* An allocator over palloc in the memory context current at each call. */
+const VgAllocator *
+VgPallocAllocator(void)
+{
+	static const VgAllocator allocator = {PallocAlloc, PallocRelease, NULL};
+
+	return &allocator;
+}
+
+void
+VgStoreInit(VgStore store, Relation index, bool skip_deleted)
+{
+	store->index = index;
+	VgReadShape(index, &store->shape);
+	store->metric = VgCoreMetric(store->shape.metric, store->shape.dim);
+	store->skip_deleted = skip_deleted;
+	store->buf = InvalidBuffer;
+	store->vector_cxt = NULL;
+	store->vectors = NULL;
+}
+
+VgGraph
+VgStoreGraph(VgStore store)
+{
+	VgGraph		g = {&VgStoreOps, store, store->metric};
+
+	return g;
+}
+
+/* Forgets the vector copies handed out since the last reset. */
+void
+VgStoreReset(VgStore store)
+{
+	if (store->vector_cxt != NULL)
+		MemoryContextDelete(store->vector_cxt);
+	store->vector_cxt = NULL;
+	store->vectors = NULL;
+}
+
+void
+VgStoreRelease(VgStore store)
+{
+	if (BufferIsValid(store->buf))
+		ReleaseBuffer(store->buf);
+	store->buf = InvalidBuffer;
+	VgStoreReset(store);
+}
+
+/* Pins blkno (reusing the pinned buffer when it is that block) and locks it. */
+static Page
+LockBlock(VgStore store, BlockNumber blkno, int mode)
+{
+	if (!BufferIsValid(store->buf) || BufferGetBlockNumber(store->buf) != blkno)
+	{
+		if (BufferIsValid(store->buf))
+			ReleaseBuffer(store->buf);
+		store->buf = InvalidBuffer;
+		store->buf = ReadBuffer(store->index, blkno);
+	}
+	LockBuffer(store->buf, mode);
+	return BufferGetPage(store->buf);
+}
+
+/* Locks block blkno through the store's pinned buffer; unlock with VgStoreUnlock. */
+Page
+VgStoreLockPage(VgStore store, BlockNumber blkno, int mode)
+{
+	return LockBlock(store, blkno, mode);
+}
+
+void
+VgStoreUnlock(VgStore store)
+{
+	LockBuffer(store->buf, BUFFER_LOCK_UNLOCK);
+}
+
+/* The item an id names on a locked page, checked to exist. */
+static Item
+ItemOnPage(VgStore store, Page page, VgNodeId id)
+{
+	OffsetNumber off = VgNodeOffset(id, &store->shape);
+	ItemId		itemid;
+
+	if (off > PageGetMaxOffsetNumber(page) ||
+		!ItemIdIsNormal(itemid = PageGetItemId(page, off)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INDEX_CORRUPTED),
+				 errmsg("index \"%s\" links to node %u, which does not exist",
+						RelationGetRelationName(store->index), id)));
+	return PageGetItem(page, itemid);
+}
+
+/*
+ * Locks the page of node id and returns the node tuple; the caller unlocks
+ * with VgStoreUnlock.
+ */
+VgNodeTuple
+VgStoreLockNode(VgStore store, VgNodeId id, int mode)
+{
+	Page		page = LockBlock(store, VgNodeBlock(id, &store->shape), mode);
+
+	return (VgNodeTuple) ItemOnPage(store, page, id);
+}
+
+/* The upper tuple of a node, read while its page is locked. */
+static VgNodeId
+UpperOf(VgStore store, VgNodeId node, int level)
+{
+	VgNodeTuple t = VgStoreLockNode(store, node, BUFFER_LOCK_SHARE);
+	VgNodeId	upper = level <= t->level ? t->upper : VG_NO_NODE;
+
+	VgStoreUnlock(store);
+	return upper;
+}
+
+static int
+StoreNeighbours(void *arg, VgNodeId node, int level, VgNodeId *out, int max)
+{
+	VgStore		store = arg;
+	uint32	   *list;
+	int			n;
+
+	if (level == 0)
+	{
+		VgNodeTuple t = VgStoreLockNode(store, node, BUFFER_LOCK_SHARE);
+
+		n = Min(t->count0, max);
+		memcpy(out, t->links0, sizeof(VgNodeId) * n);
+		VgStoreUnlock(store);
+		return n;
+	}
+
+	{
+		VgNodeId	upper = UpperOf(store, node, level);
+		Page		page;
+
+		if (upper == VG_NO_NODE)
+			return 0;
+		page = LockBlock(store, VgNodeBlock(upper, &store->shape), BUFFER_LOCK_SHARE);
+		list = VgUpperList((VgUpperTuple) ItemOnPage(store, page, upper), &store->shape, level);
+		n = Min((int) list[0], max);
+		memcpy(out, list + 1, sizeof(VgNodeId) * n);
+		VgStoreUnlock(store);
+		return n;
+	}
+}
+
+/*
+ * The count and ids of node's list at level on a page image; the caller has
+ * located the right page.
+ */
+static void
+ListOnPage(VgStore store, Page page, VgNodeId item_id, int level,
+		   uint32 **count, VgNodeId **ids, uint16 **count16)
+{
+	*count = NULL;
+	*count16 = NULL;
+	if (level == 0)
+	{
+		VgNodeTuple t = (VgNodeTuple) ItemOnPage(store, page, item_id);
+
+		*count16 = &t->count0;
+		*ids = t->links0;
+	}
+	else
+	{
+		uint32	   *list = VgUpperList((VgUpperTuple) ItemOnPage(store, page, item_id),
+									   &store->shape, level);
+
+		*count = list;
+		*ids = list + 1;
+	}
+}
+
+static bool
+StoreReplaceNeighbours(void *arg, VgNodeId node, int level,
+					   const VgNodeId *expected, int n_expected,
+					   const VgNodeId *ids, int n)
+{
+	VgStore		store = arg;
+	VgNodeId	item_id = level == 0 ? node : UpperOf(store, node, level);
+	GenericXLogState *state;
+	Page		page;
+	uint32	   *count;
+	uint16	   *count16;
+	VgNodeId   *list;
+	int			have;
+	bool		same;
+
+	if (item_id == VG_NO_NODE)
+		return false;
+	LockBlock(store, VgNodeBlock(item_id, &store->shape), BUFFER_LOCK_EXCLUSIVE);
+	state = GenericXLogStart(store->index);
+	page = GenericXLogRegisterBuffer(state, store->buf, 0);
+	ListOnPage(store, page, item_id, level, &count, &list, &count16);
+	have = count16 ? *count16 : (int) *count;
+	same = have == n_expected &&
+		(n_expected == 0 || memcmp(list, expected, sizeof(VgNodeId) * n_expected) == 0);
+	if (same)
+	{
+		memcpy(list, ids, sizeof(VgNodeId) * n);
+		if (count16)
+			*count16 = (uint16) n;
+		else
+			*count = (uint32) n;
+		GenericXLogFinish(state);
+	}
+	else
+		GenericXLogAbort(state);
+	VgStoreUnlock(store);
+	return same;
+}
+
+static void
+StoreDistances(void *arg, const VgMetric *metric, const float *query,
+			   const VgNodeId *ids, int n, float *out)
+{
+	VgStore		store = arg;
+
+	for (int i = 0; i < n; i++)
+	{
+		VgNodeTuple t = VgStoreLockNode(store, ids[i], BUFFER_LOCK_SHARE);
+
+		if (store->skip_deleted && (t->flags & VG_NODE_DELETED))
+			out[i] = INFINITY;
+		else
+			out[i] = vg_metric_distance(metric, query, VgNodeVector(t, &store->shape));
+		VgStoreUnlock(store);
+	}
+}
+
+typedef struct VectorCacheEntry
+{
+	VgNodeId	id;
+	float	   *vector;
+} VectorCacheEntry;
+
+static const float *
+StoreVector(void *arg, VgNodeId node)
+{
+	VgStore		store = arg;
+	VectorCacheEntry *entry;
+	bool		found;
+
+	if (store->vectors == NULL)
+	{
+		HASHCTL		ctl;
+
+		store->vector_cxt = AllocSetContextCreate(CurrentMemoryContext,
+												  "vecgraph vector copies",
+												  ALLOCSET_DEFAULT_SIZES);
+		ctl.keysize = sizeof(VgNodeId);
+		ctl.entrysize = sizeof(VectorCacheEntry);
+		ctl.hcxt = store->vector_cxt;
+		store->vectors = hash_create("vecgraph vector copies", 256, &ctl,
+									 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	entry = hash_search(store->vectors, &node, HASH_ENTER, &found);
+	if (!found)
+	{
+		VgNodeTuple t;
+
+		entry->vector = MemoryContextAlloc(store->vector_cxt, sizeof(float) * store->shape.dim);
+		t = VgStoreLockNode(store, node, BUFFER_LOCK_SHARE);
+		memcpy(entry->vector, VgNodeVector(t, &store->shape), sizeof(float) * store->shape.dim);
+		VgStoreUnlock(store);
+	}
+	return entry->vector;
+}
+
+static int
+StoreLevel(void *arg, VgNodeId node)
+{
+	VgStore		store = arg;
+	VgNodeTuple t = VgStoreLockNode(store, node, BUFFER_LOCK_SHARE);
+	int			level = t->level;
+
+	VgStoreUnlock(store);
+	return level;
+}
+
+static void
+StoreEntry(void *arg, VgNodeId *node, int *level)
+{
+	VgStore		store = arg;
+	VgMetaPageData meta;
+
+	VgReadMeta(store->index, &meta);
+	*node = meta.entry;
+	*level = meta.entry_level;
+}
+
+static void
+StoreOfferEntry(void *arg, VgNodeId node, int level)
+{
+	VgStore		store = arg;
+	Buffer		buf = ReadBuffer(store->index, VG_METAPAGE_BLKNO);
+	GenericXLogState *state;
+	VgMetaPage	meta;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	state = GenericXLogStart(store->index);
+	meta = VgPageGetMeta(GenericXLogRegisterBuffer(state, buf, 0));
+	if (meta->entry == VG_NO_NODE || level > meta->entry_level)
+	{
+		meta->entry = node;
+		meta->entry_level = (uint8) level;
+		GenericXLogFinish(state);
+	}
+	else
+		GenericXLogAbort(state);
+	UnlockReleaseBuffer(buf);
+}
+
+static void
+StoreCheckInterrupts(void *arg)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+const VgGraphOps VgStoreOps = {
+	.neighbours = StoreNeighbours,
+	.replace_neighbours = StoreReplaceNeighbours,
+	.distances = StoreDistances,
+	.vector = StoreVector,
+	.level = StoreLevel,
+	.entry = StoreEntry,
+	.offer_entry = StoreOfferEntry,
+	.check_interrupts = StoreCheckInterrupts
+};

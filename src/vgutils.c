@@ -1,0 +1,159 @@
+/*-------------------------------------------------------------------------
+ *
+ * vgutils.c
+ *	  Page and metapage helpers and metric handling of the vecgraph index.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/genam.h"
+#include "storage/bufpage.h"
+#include "utils/rel.h"
+
+#include "vecgraph.h"
+#include "vector.h"
+#include "vgam.h"
+
+void
+VgInitPage(Page page, uint16 flags)
+{
+	VgPageOpaque opaque;
+
+	PageInit(page, BLCKSZ, sizeof(VgPageOpaqueData));
+	opaque = VgPageGetOpaque(page);
+	opaque->flags = flags;
+	opaque->page_id = VG_PAGE_ID;
+}
+
+/*
+ * Bits of a node id that name the item on its page: enough for as many of
+ * the smallest tuples (an upper tuple of one level) as fit a page.
+ */
+int
+VgSlotBits(const VgShape *shape)
+{
+	Size		smallest = Min(VgNodeTupleSize(shape), VgUpperTupleSize(shape, 1));
+	Size		items = (VG_MAX_ITEM_SIZE + sizeof(ItemIdData)) / (smallest + sizeof(ItemIdData));
+	int			bits = 0;
+
+	while (((Size) 1 << bits) < items)
+		bits++;
+	return bits;
+}
+
+/* Blocks whose node ids fit 32 bits (the all-ones id is VG_NO_NODE). */
+BlockNumber
+VgMaxNodeBlocks(const VgShape *shape)
+{
+	return (BlockNumber) ((UINT64CONST(0xFFFFFFFF) >> shape->slot_bits));
+}
+
+void
+VgReadMeta(Relation index, VgMetaPageData *meta)
+{
+	Buffer		buf = ReadBuffer(index, VG_METAPAGE_BLKNO);
+	Page		page;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+	memcpy(meta, VgPageGetMeta(page), sizeof(VgMetaPageData));
+	UnlockReleaseBuffer(buf);
+
+	if (meta->magic != VG_MAGIC)
+		ereport(ERROR,
+				(errcode(ERRCODE_INDEX_CORRUPTED),
+				 errmsg("index \"%s\" is not a vecgraph index",
+						RelationGetRelationName(index))));
+	if (meta->version != VG_FORMAT_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INDEX_CORRUPTED),
+				 errmsg("index \"%s\" has format version %u, this build reads %u",
+						RelationGetRelationName(index), meta->version, VG_FORMAT_VERSION),
+				 errhint("REINDEX the index.")));
+}
+
+void
+VgReadShape(Relation index, VgShape *shape)
+{
+	VgMetaPageData meta;
+
+	VgReadMeta(index, &meta);
+	shape->dim = meta.dim;
+	shape->m = meta.m;
+	shape->m0 = 2 * meta.m;
+	shape->slot_bits = meta.slot_bits;
+	shape->metric = (VgMetricKind) meta.metric;
+}
+
+/* The metric of an index, from its operator class's distance function. */
+VgMetricKind
+VgIndexMetric(Relation index)
+{
+	FmgrInfo   *proc = index_getprocinfo(index, 1, VG_DISTANCE_PROC);
+
+	if (proc->fn_addr == vector_l2_squared_distance)
+		return VG_METRIC_L2;
+	if (proc->fn_addr == vector_negative_inner_product)
+		return VG_METRIC_IP;
+	if (proc->fn_addr == cosine_distance)
+		return VG_METRIC_COSINE;
+	if (proc->fn_addr == l1_distance)
+		return VG_METRIC_L1;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+			 errmsg("operator class of index \"%s\" has an unsupported distance function",
+					RelationGetRelationName(index)),
+			 errhint("Use vector_l2_ops, vector_ip_ops, vector_cosine_ops or vector_l1_ops.")));
+	pg_unreachable();
+}
+
+/* The core's ranking distance for a metric: smaller is closer. */
+VgMetric
+VgCoreMetric(VgMetricKind metric, int dim)
+{
+	VgMetric	m;
+
+	m.dim = dim;
+	m.sign = 1.0f;
+	switch (metric)
+	{
+		case VG_METRIC_L2:
+			m.kernel = VgKernels->l2_squared;
+			break;
+		case VG_METRIC_IP:
+		case VG_METRIC_COSINE:
+			m.kernel = VgKernels->inner_product;
+			m.sign = -1.0f;
+			break;
+		case VG_METRIC_L1:
+			m.kernel = VgKernels->l1;
+			break;
+	}
+	return m;
+}
+
+/*
+ * Prepares a vector for the index in place: cosine indexes store unit
+ * vectors, so that ranking by inner product ranks by cosine.  Returns false
+ * for a vector the metric cannot rank (a zero vector under cosine, whose
+ * cosine distance is NaN to everything); such rows are not indexed.
+ */
+bool
+VgPrepareVector(VgMetricKind metric, float *x, int dim)
+{
+	double		norm = 0.0;
+
+	if (metric != VG_METRIC_COSINE)
+		return true;
+	for (int i = 0; i < dim; i++)
+		norm += (double) x[i] * x[i];
+	if (norm == 0.0)
+		return false;
+	norm = sqrt(norm);
+	for (int i = 0; i < dim; i++)
+		x[i] = (float) (x[i] / norm);
+	return true;
+}

@@ -1,0 +1,289 @@
+/*-------------------------------------------------------------------------
+ *
+ * vgvacuum.c
+ *	  VACUUM for vecgraph: drop dead rows and repair the graph around them.
+ *
+ * NOTES
+ *	  Pass 1 marks the node of every dead row VG_NODE_DELETED, one page at a
+ *	  time.  Deleted nodes keep their lists, so searches still pass through
+ *	  them (a scan never returns them; an insert never links to them).
+ *
+ *	  Pass 2 repairs every live node that links to a deleted one, as
+ *	  DiskANN consolidates deletes: the node's new list is chosen by the
+ *	  neighbour heuristic from its live neighbours plus the live neighbours
+ *	  of its deleted ones, so paths that ran through deleted nodes survive.
+ *	  The new list is written with the adapter's compare-and-swap, so
+ *	  concurrent inserts are never lost (a list changed meanwhile is
+ *	  recomputed).
+ *
+ *	  Pass 3 moves the entry point off a deleted node, to the live node of
+ *	  highest level.
+ *
+ *	  TODO: deleted nodes' slots are not yet reused by inserts; a later
+ *	  VACUUM could also reclaim them once no list links to them.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "commands/vacuum.h"
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "vgam.h"
+
+typedef struct VgVacuumState
+{
+	Relation	index;
+	VgStoreData store;
+	VgVisited	deleted;		/* ids of all deleted nodes */
+	VgNodeId	top_live;		/* live node of highest level */
+	int			top_level;
+	double		live;
+} VgVacuumState;
+
+/* Pass 1 on one page: mark dead rows' nodes; note deleted and top nodes. */
+static void
+MarkDeadOnPage(VgVacuumState *vs, BlockNumber blkno, IndexBulkDeleteResult *stats,
+			   IndexBulkDeleteCallback callback, void *callback_state,
+			   BufferAccessStrategy strategy)
+{
+	Buffer		buf = ReadBufferExtended(vs->index, MAIN_FORKNUM, blkno, RBM_NORMAL, strategy);
+	GenericXLogState *state;
+	Page		page;
+	bool		changed = false;
+	VgStatus	st = VG_OK;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	state = GenericXLogStart(vs->index);
+	page = GenericXLogRegisterBuffer(state, buf, 0);
+	for (OffsetNumber off = FirstOffsetNumber; off <= PageGetMaxOffsetNumber(page); off++)
+	{
+		ItemId		itemid = PageGetItemId(page, off);
+		VgNodeTuple t;
+		VgNodeId	id = VgMakeNodeId(blkno, off, &vs->store.shape);
+
+		if (!ItemIdIsNormal(itemid))
+			continue;
+		t = (VgNodeTuple) PageGetItem(page, itemid);
+		if (!VgTupleIsNode(t))
+			continue;
+		if (!(t->flags & VG_NODE_DELETED) && callback(&t->heaptid, callback_state))
+		{
+			t->flags |= VG_NODE_DELETED;
+			changed = true;
+			stats->tuples_removed++;
+		}
+		if (t->flags & VG_NODE_DELETED)
+			vg_visited_add(&vs->deleted, id, &st);
+		else
+		{
+			vs->live++;
+			if (vs->top_live == VG_NO_NODE || t->level > vs->top_level)
+			{
+				vs->top_live = id;
+				vs->top_level = t->level;
+			}
+		}
+	}
+	if (changed)
+		GenericXLogFinish(state);
+	else
+		GenericXLogAbort(state);
+	UnlockReleaseBuffer(buf);
+}
+
+/*
+ * The candidates for node's new list at level: its live neighbours and the
+ * live neighbours of its deleted ones, with distances from node; returns
+ * how many (at most max).
+ */
+static int
+RepairCandidates(VgVacuumState *vs, VgNodeId node, int level, const VgNodeId *list,
+				 int n, VgCandidate *out, int max, VgNodeId *scratch)
+{
+	VgGraph		graph = VgStoreGraph(&vs->store);
+	const float *nv = VgStoreOps.vector(&vs->store, node);
+	VgVisited	seen;
+	int			count = 0;
+	VgStatus	st = VG_OK;
+
+	vg_visited_init(&seen, max, VgPallocAllocator());
+	vg_visited_add(&seen, node, &st);
+	for (int i = 0; i < n && count < max; i++)
+	{
+		if (vg_visited_contains(&vs->deleted, list[i]))
+		{
+			int			k = VgStoreOps.neighbours(&vs->store, list[i], level, scratch,
+												  vs->store.shape.m0);
+
+			for (int j = 0; j < k && count < max; j++)
+				if (!vg_visited_contains(&vs->deleted, scratch[j]) &&
+					vg_visited_add(&seen, scratch[j], &st))
+					out[count++] = (VgCandidate) {0, scratch[j]};
+		}
+		else if (vg_visited_add(&seen, list[i], &st))
+			out[count++] = (VgCandidate) {0, list[i]};
+	}
+	for (int i = 0; i < count; i++)
+		out[i].distance = vg_metric_distance(&graph.metric, nv,
+											 VgStoreOps.vector(&vs->store, out[i].id));
+	vg_candidates_sort(out, count);
+	vg_visited_free(&seen);
+	return count;
+}
+
+/* Repairs node's list at level if it links to a deleted node. */
+static void
+RepairList(VgVacuumState *vs, VgNodeId node, int level)
+{
+	const VgShape *shape = &vs->store.shape;
+	int			cap = level == 0 ? shape->m0 : shape->m;
+	int			max = cap * (shape->m0 + 1);
+	VgGraph		graph = VgStoreGraph(&vs->store);
+	VgNodeId   *list = palloc(sizeof(VgNodeId) * cap);
+	VgNodeId   *scratch = palloc(sizeof(VgNodeId) * shape->m0);
+	VgNodeId   *chosen = palloc(sizeof(VgNodeId) * cap);
+	const float **vectors = palloc(sizeof(float *) * cap);
+	VgCandidate *cands = palloc(sizeof(VgCandidate) * max);
+
+	for (;;)
+	{
+		int			n = VgStoreOps.neighbours(&vs->store, node, level, list, cap);
+		bool		touched = false;
+		int			count,
+					kept;
+
+		for (int i = 0; i < n && !touched; i++)
+			touched = vg_visited_contains(&vs->deleted, list[i]);
+		if (!touched)
+			break;
+		count = RepairCandidates(vs, node, level, list, n, cands, max, scratch);
+		kept = vg_prune_robust(&graph, cands, count, cap, 1.0f, chosen, vectors);
+		if (VgStoreOps.replace_neighbours(&vs->store, node, level, list, n, chosen, kept))
+			break;
+	}
+	VgStoreReset(&vs->store);
+	pfree(list);
+	pfree(scratch);
+	pfree(chosen);
+	pfree(vectors);
+	pfree(cands);
+}
+
+/* Pass 2: repair every live node's lists. */
+static void
+RepairGraph(VgVacuumState *vs, BlockNumber nblocks)
+{
+	for (BlockNumber blkno = 1; blkno < nblocks; blkno++)
+	{
+		OffsetNumber maxoff;
+		Page		page;
+
+		vacuum_delay_point();
+		page = VgStoreLockPage(&vs->store, blkno, BUFFER_LOCK_SHARE);
+		maxoff = PageGetMaxOffsetNumber(page);
+		VgStoreUnlock(&vs->store);
+
+		for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
+		{
+			VgNodeId	id = VgMakeNodeId(blkno, off, &vs->store.shape);
+			VgNodeTuple t = VgStoreLockNode(&vs->store, id, BUFFER_LOCK_SHARE);
+			bool		live = VgTupleIsNode(t) && !(t->flags & VG_NODE_DELETED);
+			int			level = t->level;
+
+			VgStoreUnlock(&vs->store);
+			if (!live)
+				continue;
+			for (int lv = 0; lv <= level; lv++)
+				RepairList(vs, id, lv);
+		}
+	}
+}
+
+/* Pass 3: the entry point must be live; also records the live count. */
+static void
+UpdateMeta(VgVacuumState *vs)
+{
+	Buffer		buf = ReadBuffer(vs->index, VG_METAPAGE_BLKNO);
+	GenericXLogState *state;
+	VgMetaPage	meta;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	state = GenericXLogStart(vs->index);
+	meta = VgPageGetMeta(GenericXLogRegisterBuffer(state, buf, 0));
+	if (meta->entry != VG_NO_NODE && vg_visited_contains(&vs->deleted, meta->entry))
+	{
+		meta->entry = vs->top_live;
+		meta->entry_level = (uint8) (vs->top_live == VG_NO_NODE ? 0 : vs->top_level);
+	}
+	meta->live_nodes = (uint64) vs->live;
+	meta->deleted_nodes = vs->deleted.count;
+	GenericXLogFinish(state);
+	UnlockReleaseBuffer(buf);
+}
+
+IndexBulkDeleteResult *
+vgbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
+			 IndexBulkDeleteCallback callback, void *callback_state)
+{
+	VgVacuumState vs;
+	BlockNumber nblocks = RelationGetNumberOfBlocks(info->index);
+	MemoryContext cxt;
+	MemoryContext old;
+	uint32		deleted_before;
+
+	/* the result outlives the working memory below */
+	if (stats == NULL)
+		stats = palloc0(sizeof(IndexBulkDeleteResult));
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "vecgraph vacuum",
+								ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	vs.index = info->index;
+	VgStoreInit(&vs.store, info->index, false);
+	vg_visited_init(&vs.deleted, 1024, VgPallocAllocator());
+	vs.top_live = VG_NO_NODE;
+	vs.top_level = 0;
+	vs.live = 0;
+
+	for (BlockNumber blkno = 1; blkno < nblocks; blkno++)
+	{
+		vacuum_delay_point();
+		MarkDeadOnPage(&vs, blkno, stats, callback, callback_state, info->strategy);
+	}
+	deleted_before = vs.deleted.count;
+	if (deleted_before > 0)
+	{
+		RepairGraph(&vs, nblocks);
+		UpdateMeta(&vs);
+	}
+	VgStoreRelease(&vs.store);
+	stats->num_index_tuples = vs.live;
+	stats->num_pages = nblocks;
+
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	return stats;
+}
+
+IndexBulkDeleteResult *
+vgvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
+{
+	if (info->analyze_only)
+		return stats;
+	if (stats == NULL)
+	{
+		VgMetaPageData meta;
+
+		VgReadMeta(info->index, &meta);
+		stats = palloc0(sizeof(IndexBulkDeleteResult));
+		/* inserts since the last build or vacuum are not counted */
+		stats->num_index_tuples = (double) meta.live_nodes;
+		stats->estimated_count = true;
+	}
+	stats->num_pages = RelationGetNumberOfBlocks(info->index);
+	return stats;
+}

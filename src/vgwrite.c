@@ -1,0 +1,329 @@
+/*-------------------------------------------------------------------------
+ *
+ * vgwrite.c
+ *	  Writing an in-memory graph (a core arena) out as index pages.
+ *
+ * NOTES
+ *	  Builds construct the graph in memory and write it once, in block
+ *	  order, then WAL-log the whole relation in bulk with log_newpage_range
+ *	  (full-page images, 32 pages a record), as core AMs do after a
+ *	  bulk load.
+ *
+ *	  Placement is decided first, for every node, so that neighbour lists
+ *	  can be written with final ids: nodes go in arena order, each with its
+ *	  upper tuple before it on the same page.  When a node and its upper
+ *	  tuple cannot share a page (very wide vectors), upper tuples go on
+ *	  pages of their own after the node pages.  The placement reproduces
+ *	  what inserting the tuples one by one with PageAddItem would give.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xloginsert.h"
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "storage/smgr.h"
+#include "utils/rel.h"
+
+#include "core/vg_arena.h"
+#include "vgam.h"
+
+/* Free space of an empty node page. */
+#define VG_PAGE_ROOM \
+	(BLCKSZ - MAXALIGN(SizeOfPageHeaderData) - MAXALIGN(sizeof(VgPageOpaqueData)))
+
+void
+VgInitMeta(VgMetaPageData *meta, const VgShape *shape, int ef_construction)
+{
+	MemSet(meta, 0, sizeof(VgMetaPageData));
+	meta->magic = VG_MAGIC;
+	meta->version = VG_FORMAT_VERSION;
+	meta->graph = VG_GRAPH_HNSW;
+	meta->metric = (uint8) shape->metric;
+	meta->dim = (uint16) shape->dim;
+	meta->m = (uint16) shape->m;
+	meta->ef_construction = (uint16) ef_construction;
+	meta->slot_bits = (uint8) shape->slot_bits;
+	meta->entry = VG_NO_NODE;
+	meta->entry_level = 0;
+	meta->insert_page = InvalidBlockNumber;
+}
+
+static void
+FillMetaPage(Page page, const VgMetaPageData *meta)
+{
+	VgInitPage(page, VG_PAGE_META);
+	memcpy(VgPageGetMeta(page), meta, sizeof(VgMetaPageData));
+	((PageHeader) page)->pd_lower = (char *) VgPageGetMeta(page) + sizeof(VgMetaPageData) - (char *) page;
+}
+
+/*
+ * Writes the metapage as block 0 of fork: through shared buffers for the
+ * main fork (the caller WAL-logs), directly with its own WAL record for the
+ * init fork of an unlogged index.
+ */
+void
+VgWriteMetaPage(Relation index, ForkNumber fork, const VgMetaPageData *meta)
+{
+	if (fork == INIT_FORKNUM)
+	{
+		PGAlignedBlock block;
+
+		FillMetaPage(block.data, meta);
+		PageSetChecksumInplace(block.data, VG_METAPAGE_BLKNO);
+		smgrwrite(RelationGetSmgr(index), INIT_FORKNUM, VG_METAPAGE_BLKNO, block.data, true);
+		log_newpage(&RelationGetSmgr(index)->smgr_rnode.node, INIT_FORKNUM,
+					VG_METAPAGE_BLKNO, block.data, true);
+		smgrimmedsync(RelationGetSmgr(index), INIT_FORKNUM);
+	}
+	else
+	{
+		Buffer		buf = ReadBufferExtended(index, fork, P_NEW, RBM_NORMAL, NULL);
+
+		Assert(BufferGetBlockNumber(buf) == VG_METAPAGE_BLKNO);
+		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		FillMetaPage(BufferGetPage(buf), meta);
+		MarkBufferDirty(buf);
+		UnlockReleaseBuffer(buf);
+	}
+}
+
+/* Where each arena node (and its upper tuple) goes. */
+typedef struct Placement
+{
+	VgNodeId   *node;			/* by arena id */
+	VgNodeId   *upper;			/* by arena id; VG_NO_NODE for level 0 */
+	BlockNumber node_pages;		/* blocks 1 .. node_pages hold nodes */
+	BlockNumber last_block;
+} Placement;
+
+/* Reserves size bytes on the page at *blkno, moving to the next page if full. */
+static VgNodeId
+Reserve(const VgShape *shape, Size size, BlockNumber *blkno, Size *free, int *items)
+{
+	if (size + sizeof(ItemIdData) > *free)
+	{
+		(*blkno)++;
+		*free = VG_PAGE_ROOM;
+		*items = 0;
+	}
+	*free -= size + sizeof(ItemIdData);
+	(*items)++;
+	return VgMakeNodeId(*blkno, (OffsetNumber) *items, shape);
+}
+
+static void
+Place(const VgShape *shape, VgArena *arena, Placement *p)
+{
+	uint32		n = vg_arena_count(arena);
+	Size		node_size = VgNodeTupleSize(shape);
+	BlockNumber blkno = 1;
+	Size		free = VG_PAGE_ROOM;
+	int			items = 0;
+
+	p->node = palloc_extended(sizeof(VgNodeId) * Max(n, 1), MCXT_ALLOC_HUGE);
+	p->upper = palloc_extended(sizeof(VgNodeId) * Max(n, 1), MCXT_ALLOC_HUGE);
+	for (uint32 i = 0; i < n; i++)
+	{
+		int			level = vg_arena_level(arena, i);
+		Size		upper_size = VgUpperTupleSize(shape, level);
+		bool		together = level > 0 &&
+			node_size + upper_size + 2 * sizeof(ItemIdData) <= VG_PAGE_ROOM;
+
+		p->upper[i] = VG_NO_NODE;
+		if (together && node_size + upper_size + 2 * sizeof(ItemIdData) > free)
+		{
+			blkno++;
+			free = VG_PAGE_ROOM;
+			items = 0;
+		}
+		if (together)
+			p->upper[i] = Reserve(shape, upper_size, &blkno, &free, &items);
+		p->node[i] = Reserve(shape, node_size, &blkno, &free, &items);
+	}
+	p->node_pages = n > 0 ? blkno : 0;
+
+	/* upper tuples that could not share their node's page */
+	blkno = p->node_pages + 1;
+	free = VG_PAGE_ROOM;
+	items = 0;
+	for (uint32 i = 0; i < n; i++)
+	{
+		int			level = vg_arena_level(arena, i);
+
+		if (level > 0 && p->upper[i] == VG_NO_NODE)
+			p->upper[i] = Reserve(shape, VgUpperTupleSize(shape, level), &blkno, &free, &items);
+	}
+	p->last_block = items > 0 ? blkno : p->node_pages;
+}
+
+/* Page images are written through shared buffers, in block order. */
+static void
+WritePage(Relation index, Page image, BlockNumber expected)
+{
+	Buffer		buf = ReadBufferExtended(index, MAIN_FORKNUM, P_NEW, RBM_NORMAL, NULL);
+
+	if (BufferGetBlockNumber(buf) != expected)
+		elog(ERROR, "index \"%s\" grew while being built: block %u, expected %u",
+			 RelationGetRelationName(index), BufferGetBlockNumber(buf), expected);
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	memcpy(BufferGetPage(buf), image, BLCKSZ);
+	MarkBufferDirty(buf);
+	UnlockReleaseBuffer(buf);
+}
+
+/* Adds an item where the placement said it would land. */
+static void
+AddPlaced(Relation index, Page page, Item item, Size size, VgNodeId id, const VgShape *shape)
+{
+	OffsetNumber off = PageAddItem(page, item, size, InvalidOffsetNumber, false, false);
+
+	if (off != VgNodeOffset(id, shape))
+		elog(ERROR, "tuple of index \"%s\" landed at offset %u, placed at %u",
+			 RelationGetRelationName(index), off, VgNodeOffset(id, shape));
+}
+
+/* Translates arena ids to placed ids. */
+static void
+TranslateList(const VgNodeId *from, int n, VgNodeId *to, const Placement *p)
+{
+	for (int i = 0; i < n; i++)
+		to[i] = p->node[from[i]];
+}
+
+static Size
+FillUpper(VgUpperTuple t, VgArena *arena, uint32 i, const VgShape *shape,
+		  const Placement *p, VgNodeId *scratch)
+{
+	int			level = vg_arena_level(arena, i);
+	Size		size = VgUpperTupleSize(shape, level);
+
+	MemSet(t, 0, size);
+	ItemPointerSetInvalid(&t->unused);
+	t->level = (uint8) level;
+	t->flags = VG_TUPLE_UPPER;
+	for (int lv = 1; lv <= level; lv++)
+	{
+		uint32	   *list = VgUpperList(t, shape, lv);
+		int			n = vg_arena_ops.neighbours(arena, i, lv, scratch, shape->m);
+
+		list[0] = (uint32) n;
+		TranslateList(scratch, n, list + 1, p);
+	}
+	return size;
+}
+
+static void
+FillNode(VgNodeTuple t, VgArena *arena, uint32 i, const VgShape *shape,
+		 const Placement *p, VgNodeId *scratch)
+{
+	int			n = vg_arena_ops.neighbours(arena, i, 0, scratch, shape->m0);
+
+	MemSet(t, 0, VgNodeTupleSize(shape));
+	VgPayloadToTid(vg_arena_payload(arena, i), &t->heaptid);
+	t->level = (uint8) vg_arena_level(arena, i);
+	t->upper = p->upper[i];
+	t->count0 = (uint16) n;
+	TranslateList(scratch, n, t->links0, p);
+	memcpy(VgNodeVector(t, shape), vg_arena_vector(arena, i), sizeof(float) * shape->dim);
+}
+
+/* Writes pages first_block .. as the items of a pass land; returns the next block. */
+static void
+WriteNodePages(Relation index, const VgShape *shape, VgArena *arena, const Placement *p)
+{
+	uint32		n = vg_arena_count(arena);
+	PGAlignedBlock page;
+	VgNodeTuple node = palloc(VgNodeTupleSize(shape));
+	VgUpperTuple upper = palloc(VgUpperTupleSize(shape, VG_MAX_LEVEL));
+	VgNodeId   *scratch = palloc(sizeof(VgNodeId) * shape->m0);
+	BlockNumber current = InvalidBlockNumber;
+
+	for (uint32 i = 0; i < n; i++)
+	{
+		BlockNumber blkno = VgNodeBlock(p->node[i], shape);
+		bool		upper_here = p->upper[i] != VG_NO_NODE &&
+			VgNodeBlock(p->upper[i], shape) == blkno;
+
+		CHECK_FOR_INTERRUPTS();
+		if (blkno != current)
+		{
+			if (current != InvalidBlockNumber)
+				WritePage(index, page.data, current);
+			VgInitPage(page.data, VG_PAGE_NODES);
+			current = blkno;
+		}
+		if (upper_here)
+			AddPlaced(index, page.data, (Item) upper,
+					  FillUpper(upper, arena, i, shape, p, scratch), p->upper[i], shape);
+		FillNode(node, arena, i, shape, p, scratch);
+		AddPlaced(index, page.data, (Item) node, VgNodeTupleSize(shape), p->node[i], shape);
+	}
+	if (current != InvalidBlockNumber)
+		WritePage(index, page.data, current);
+
+	/* upper tuples on pages of their own */
+	current = InvalidBlockNumber;
+	for (uint32 i = 0; i < n; i++)
+	{
+		BlockNumber blkno;
+
+		if (p->upper[i] == VG_NO_NODE ||
+			VgNodeBlock(p->upper[i], shape) == VgNodeBlock(p->node[i], shape))
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		blkno = VgNodeBlock(p->upper[i], shape);
+		if (blkno != current)
+		{
+			if (current != InvalidBlockNumber)
+				WritePage(index, page.data, current);
+			VgInitPage(page.data, VG_PAGE_NODES);
+			current = blkno;
+		}
+		AddPlaced(index, page.data, (Item) upper,
+				  FillUpper(upper, arena, i, shape, p, scratch), p->upper[i], shape);
+	}
+	if (current != InvalidBlockNumber)
+		WritePage(index, page.data, current);
+}
+
+/*
+ * Writes the metapage and the arena's graph into the empty index, then
+ * WAL-logs every block in bulk.
+ */
+void
+VgWriteArena(Relation index, const VgShape *shape, int ef_construction,
+			 VgArena *arena, uint64 orphans_linked)
+{
+	VgMetaPageData meta;
+	Placement	p;
+	VgNodeId	entry;
+	int			entry_level;
+
+	Place(shape, arena, &p);
+	if (p.last_block >= VgMaxNodeBlocks(shape))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("index \"%s\" would need %u blocks, more than the %u its node ids can address",
+						RelationGetRelationName(index), p.last_block + 1, VgMaxNodeBlocks(shape))));
+
+	VgInitMeta(&meta, shape, ef_construction);
+	vg_arena_ops.entry(arena, &entry, &entry_level);
+	if (entry != VG_NO_NODE)
+	{
+		meta.entry = p.node[entry];
+		meta.entry_level = (uint8) entry_level;
+		meta.insert_page = p.node_pages;
+	}
+	meta.live_nodes = vg_arena_count(arena);
+	meta.build_orphans_linked = orphans_linked;
+	VgWriteMetaPage(index, MAIN_FORKNUM, &meta);
+
+	WriteNodePages(index, shape, arena, &p);
+
+	if (RelationNeedsWAL(index))
+		log_newpage_range(index, MAIN_FORKNUM, 0, RelationGetNumberOfBlocks(index), true);
+	pfree(p.node);
+	pfree(p.upper);
+}
