@@ -49,7 +49,9 @@ REGRESS = \
 	vector_errors \
 	vector_ops \
 	vector_agg \
-	parallel_safety
+	parallel_safety \
+	vecgraph_build \
+	vecgraph_scan
 REGRESS_OPTS = --inputdir=. --outputdir=$(or $(REGRESS_OUTDIR),.)
 
 EXTRA_CLEAN = results regression.diffs regression.out

@@ -211,8 +211,9 @@ CREATE FUNCTION vecgraph_simd_level() RETURNS text
 
 -- The vecgraph index access method
 
+-- The handler only returns the AM's callbacks: no side effects, same result.
 CREATE FUNCTION vecgraph_handler(internal) RETURNS index_am_handler
-	AS 'MODULE_PATHNAME' LANGUAGE C;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE ACCESS METHOD vecgraph TYPE INDEX HANDLER vecgraph_handler;
 COMMENT ON ACCESS METHOD vecgraph IS 'graph-based approximate nearest-neighbour index (HNSW)';

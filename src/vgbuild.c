@@ -98,13 +98,17 @@ InitShape(Relation index, VgShape *shape, int *ef_construction)
 				 errmsg("column does not have dimensions"),
 				 errhint("Declare the column with a dimension count, as in vector(3).")));
 	shape->dim = typmod;
-	if (shape->dim > VG_MAX_DIM || VgNodeTupleSize(shape) > VG_MAX_ITEM_SIZE)
+	if (shape->dim > VG_MAX_DIM)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("vecgraph indexes hold at most %d dimensions, and fewer with large m: %d dimensions with m = %d need %zu bytes a node, a page holds %zu",
-						VG_MAX_DIM, shape->dim, shape->m,
-						VgNodeTupleSize(shape), (Size) VG_MAX_ITEM_SIZE),
-				 errhint("Reduce the dimensions (e.g. with subvector) or m.")));
+				 errmsg("vecgraph indexes hold at most %d dimensions, the column has %d",
+						VG_MAX_DIM, shape->dim)));
+	if (VgNodeTupleSize(shape) > VG_MAX_ITEM_SIZE)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a node of %d dimensions with m = %d needs %zu bytes, more than the %zu an index page holds",
+						shape->dim, shape->m, VgNodeTupleSize(shape), (Size) VG_MAX_ITEM_SIZE),
+				 errhint("Use a smaller m.")));
 	shape->slot_bits = VgSlotBits(shape);
 }
 

@@ -611,6 +611,17 @@ def fmt_qps(v):
     return "—" if v is None else ("%.0f" % v if v >= 100 else "%.1f" % v)
 
 
+def spread_note(qps_lists):
+    """How much the timed passes differed: the largest (max - min) / median
+    of QPS over the rows."""
+    worst = max(((max(q) - min(q)) / statistics.median(q) for q in qps_lists if len(q) > 1),
+                default=None)
+    if worst is None:
+        return ""
+    return "The timed passes of a row differed by up to %.0f%% in QPS ((max - min) / median)." \
+        % (100.0 * worst)
+
+
 def md_table(header, rows, align):
     out = ["| " + " | ".join(header) + " |",
            "|" + "|".join("--:" if c == "r" else "---" for c in align) + "|"]
@@ -692,6 +703,9 @@ def build_report(a, res):
                                                    ", ".join("%.2f" % t for t in b["build_s_runs"])),
                     b["index_mib"]))
         L += ["", hnswlib_table(res["hnswlib"]["rows"], a.k)]
+        note = spread_note([r["qps_runs"] for r in res["hnswlib"]["rows"]])
+        if note:
+            L += ["", note]
     if "pg" in res:
         pg = res["pg"]
         L += ["", "### vecgraph" if a.index == "vecgraph" else "### PostgreSQL, no index", ""]
@@ -723,6 +737,9 @@ def build_report(a, res):
                      "recall; ratio = our QPS / that.")
             L.append("")
         L.append(vecgraph_table(pg["rows"], res.get("frontier"), a.k))
+        note = spread_note([[p["qps"] for p in r["passes"]] for r in pg["rows"]])
+        if note:
+            L += ["", note]
     L += ["", "Step times: " + ", ".join("%s %.1f s" % (k[:-2] if k.endswith("_s") else k, v)
                                          for k, v in res["steps"].items()) + "."]
     return "\n".join(L) + "\n"

@@ -1,0 +1,57 @@
+-- Building vecgraph indexes: options, limits and errors.
+CREATE TABLE items (id int PRIMARY KEY, v vector(3));
+INSERT INTO items SELECT i, ARRAY[i % 31, i % 17, i % 7] FROM generate_series(1, 3000) i;
+INSERT INTO items VALUES (0, NULL);
+
+CREATE INDEX items_v_idx ON items USING vecgraph (v);
+SELECT amname FROM pg_class c JOIN pg_am a ON a.oid = c.relam WHERE relname = 'items_v_idx';
+DROP INDEX items_v_idx;
+CREATE INDEX ON items USING vecgraph (v vector_l2_ops) WITH (graph = 'hnsw', m = 4, ef_construction = 8);
+CREATE INDEX ON items USING vecgraph (v vector_ip_ops) WITH (m = 100, ef_construction = 1000);
+CREATE INDEX ON items USING vecgraph (v vector_cosine_ops);
+CREATE INDEX ON items USING vecgraph (v vector_l1_ops);
+SELECT relname, reloptions FROM pg_class WHERE relname LIKE 'items_v_idx%' ORDER BY relname;
+
+-- bad options
+CREATE INDEX ON items USING vecgraph (v) WITH (graph = 'vamana2');
+CREATE INDEX ON items USING vecgraph (v) WITH (m = 1);
+CREATE INDEX ON items USING vecgraph (v) WITH (m = 101);
+CREATE INDEX ON items USING vecgraph (v) WITH (ef_construction = 3);
+CREATE INDEX ON items USING vecgraph (v) WITH (ef_construction = 1001);
+CREATE INDEX ON items USING vecgraph (v) WITH (m = 16, ef_construction = 31);
+CREATE INDEX ON items USING vecgraph (v) WITH (nonsense = 1);
+
+-- what cannot be indexed
+CREATE TABLE untyped (v vector);
+CREATE INDEX ON untyped USING vecgraph (v);
+CREATE TABLE wide (v vector(2001));
+CREATE INDEX ON wide USING vecgraph (v);
+CREATE TABLE wide_m (v vector(1990));
+CREATE INDEX ON wide_m USING vecgraph (v) WITH (m = 48, ef_construction = 96);
+CREATE INDEX ON wide_m USING vecgraph (v) WITH (m = 16);
+CREATE TABLE twocol (a vector(2), b vector(2));
+CREATE INDEX ON twocol USING vecgraph (a, b);
+CREATE INDEX ON items USING vecgraph (id);
+
+-- an empty table, and an unlogged one
+CREATE TABLE empty (v vector(4));
+CREATE INDEX ON empty USING vecgraph (v);
+SELECT * FROM empty ORDER BY v <-> '[1,2,3,4]' LIMIT 1;
+CREATE UNLOGGED TABLE unlogged_items (v vector(2));
+CREATE INDEX ON unlogged_items USING vecgraph (v);
+INSERT INTO unlogged_items VALUES ('[1,2]');
+
+-- settings
+SHOW vecgraph.ef_search;
+SET vecgraph.ef_search = 0;
+SET vecgraph.ef_search = 1001;
+SET vecgraph.max_scan_tuples = 0;
+BEGIN;
+SET LOCAL vecgraph.ef_search = 100;
+SHOW vecgraph.ef_search;
+COMMIT;
+SHOW vecgraph.ef_search;
+
+-- the operator classes are valid
+SELECT opcname, amvalidate(c.oid) FROM pg_opclass c JOIN pg_am a ON a.oid = c.opcmethod
+WHERE amname = 'vecgraph' ORDER BY opcname;

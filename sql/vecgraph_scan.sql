@@ -1,0 +1,66 @@
+-- Ordered scans of vecgraph indexes.
+CREATE TABLE pts (id int PRIMARY KEY, v vector(2), tag int);
+INSERT INTO pts SELECT i, ARRAY[i % 100, i / 100], i % 10 FROM generate_series(0, 9999) i;
+INSERT INTO pts VALUES (-1, NULL, 0);
+CREATE INDEX pts_l2 ON pts USING vecgraph (v) WITH (m = 8, ef_construction = 32);
+ANALYZE pts;
+
+-- the planner picks the index for ORDER BY distance LIMIT k ...
+EXPLAIN (COSTS OFF) SELECT id FROM pts ORDER BY v <-> '[5,5]' LIMIT 5;
+-- ... and not without an ordering it serves
+EXPLAIN (COSTS OFF) SELECT id FROM pts WHERE v = '[5,5]';
+EXPLAIN (COSTS OFF) SELECT id FROM pts ORDER BY v <#> '[5,5]' LIMIT 5;
+
+SELECT id, v, v <-> '[5.2,5.1]' AS d FROM pts ORDER BY v <-> '[5.2,5.1]' LIMIT 5;
+
+-- every row comes back, nearest first, with LIMIT far beyond ef_search
+SET vecgraph.ef_search = 10;
+SELECT count(*), count(DISTINCT id) FROM (SELECT id FROM pts ORDER BY v <-> '[50,50]' LIMIT 10000) s;
+-- filters that reject most rows still return LIMIT rows
+SELECT count(*) FROM (SELECT id FROM pts WHERE tag = 3 AND id % 7 = 0 ORDER BY v <-> '[1,1]' LIMIT 30) s;
+SELECT id FROM pts WHERE id IN (1234, 4321) ORDER BY v <-> '[0,0]' LIMIT 5;
+-- the iterative scan stops at vecgraph.max_scan_tuples (rounds of 10, 20,
+-- 40, 80, 160 rows: it stops after the round that passes 100)
+SET enable_seqscan = off;
+SET vecgraph.max_scan_tuples = 100;
+EXPLAIN (COSTS OFF) SELECT id FROM pts WHERE tag = 3 ORDER BY v <-> '[1,1]' LIMIT 1000;
+SELECT count(*) FROM (SELECT id FROM pts WHERE tag = 3 ORDER BY v <-> '[1,1]' LIMIT 1000) s;
+RESET vecgraph.max_scan_tuples;
+SELECT count(*) FROM (SELECT id FROM pts WHERE tag = 3 ORDER BY v <-> '[1,1]' LIMIT 1000) s;
+RESET enable_seqscan;
+RESET vecgraph.ef_search;
+
+-- exact nearest neighbours where the answer is unambiguous
+SELECT id FROM pts ORDER BY v <-> '[17,23]' LIMIT 1;
+SELECT id FROM pts ORDER BY v <-> '[99,99]' LIMIT 1;
+
+-- the query vector from a parameter, a subquery, a join, a cursor
+PREPARE knn(vector) AS SELECT id FROM pts ORDER BY v <-> $1 LIMIT 3;
+EXECUTE knn('[10,10]');
+SELECT id FROM pts ORDER BY v <-> (SELECT v FROM pts WHERE id = 4242) LIMIT 1;
+SELECT q.id AS query, n.id AS nearest
+FROM pts q, LATERAL (SELECT id FROM pts p WHERE p.id <> q.id ORDER BY p.v <-> q.v LIMIT 1) n
+WHERE q.id IN (101, 202, 303) ORDER BY q.id;
+BEGIN;
+DECLARE c CURSOR FOR SELECT id FROM pts ORDER BY v <-> '[42,42]';
+FETCH 2 FROM c;
+FETCH 2 FROM c;
+CLOSE c;
+COMMIT;
+
+-- NULL query: rows come back (distances are NULL), NULL rows never do
+SELECT count(*) FROM (SELECT id FROM pts ORDER BY v <-> NULL LIMIT 5) s;
+SELECT count(*) FROM (SELECT id FROM pts ORDER BY v <-> '[0,0]' LIMIT 20000) s;
+
+-- a query vector of the wrong dimension
+SELECT id FROM pts ORDER BY v <-> '[1,2,3]' LIMIT 1;
+
+-- the other metrics
+CREATE INDEX pts_ip ON pts USING vecgraph (v vector_ip_ops);
+CREATE INDEX pts_cos ON pts USING vecgraph (v vector_cosine_ops);
+CREATE INDEX pts_l1 ON pts USING vecgraph (v vector_l1_ops);
+SELECT id, v <#> '[1,1]' FROM pts ORDER BY v <#> '[1,1]' LIMIT 3;
+SELECT id, v <+> '[3,4]' FROM pts ORDER BY v <+> '[3,4]' LIMIT 1;
+-- cosine: the zero vector [0,0] (id 0) is not indexed, as its distance is NaN
+SELECT count(*) FROM (SELECT id FROM pts ORDER BY v <=> '[1,1]' LIMIT 20000) s;
+SELECT v <=> '[1,1]' < 1e-6 AS same_direction FROM pts ORDER BY v <=> '[1,1]' LIMIT 3;
