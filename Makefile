@@ -32,6 +32,7 @@ OBJS = \
 	src/vgbuild.o \
 	src/vgcost.o \
 	src/vginsert.o \
+	src/vgnodecache.o \
 	src/vgoptions.o \
 	src/vgscan.o \
 	src/vgstore.o \
@@ -66,6 +67,9 @@ PG_CFLAGS += -Werror
 endif
 
 include $(PGXS)
+
+# PGXS tracks no header dependencies; every object depends on every header.
+$(OBJS): $(wildcard $(srcdir)/src/*.h $(srcdir)/src/core/*.h)
 
 # The core never sees PostgreSQL's headers: a stray include is a build error.
 src/core/%.o: override CPPFLAGS = -I$(srcdir)/src/core

@@ -279,6 +279,9 @@ typedef struct VgStoreData
 	Buffer		buf;			/* kept pinned between calls, or InvalidBuffer */
 	MemoryContext vector_cxt;	/* copies handed out by the vector operation */
 	struct HTAB *vectors;		/* node id -> copy, until VgStoreReset */
+	struct VgNodeCache *cache;	/* scans: what distances() saw, or NULL */
+	Buffer	   *recent;			/* this backend's recent buffer of each block */
+	BlockNumber n_recent;
 } VgStoreData;
 
 typedef VgStoreData *VgStore;

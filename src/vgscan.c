@@ -32,6 +32,7 @@
 #include "vecgraph.h"
 #include "vector.h"
 #include "vgam.h"
+#include "vgnodecache.h"
 
 typedef struct VgScanOpaqueData
 {
@@ -81,6 +82,7 @@ vgrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int nord
 	so->searched = false;
 	so->query = NULL;
 	so->results = NULL;		/* freed with the context */
+	so->store.cache = NULL;
 	so->ef = 0;
 	so->n_results = so->next = 0;
 	so->n_returned = 0;
@@ -123,8 +125,10 @@ SearchRound(IndexScanDesc scan, VgScanOpaque so, int ef)
 	{
 		pfree(so->results);
 		vg_search_scratch_free(&so->scratch);
+		VgNodeCacheFree(so->store.cache);
 	}
 	so->results = palloc(sizeof(VgCandidate) * ef);
+	so->store.cache = VgNodeCacheCreate(so->store.shape.m0, ef * so->store.shape.m0);
 	if (vg_search_scratch_init(&so->scratch, so->store.shape.m0, ef, VgPallocAllocator()) != VG_OK)
 		elog(ERROR, "out of memory");
 	st = vg_hnsw_search(&graph, so->query, ef, ef, &so->scratch, so->results, &so->n_results);
@@ -159,18 +163,18 @@ NextOfRound(IndexScanDesc scan, VgScanOpaque so)
 	while (so->next < so->n_results)
 	{
 		VgCandidate c = so->results[so->next++];
-		VgNodeTuple t;
-		bool		deleted;
+		VgCachedNode *e;
 		VgStatus	st = VG_OK;
 
 		if (!vg_visited_add(&so->returned, c.id, &st))
 			continue;
-		t = VgStoreLockNode(&so->store, c.id, BUFFER_LOCK_SHARE);
-		deleted = (t->flags & VG_NODE_DELETED) != 0;
-		scan->xs_heaptid = t->heaptid;
-		VgStoreUnlock(&so->store);
-		if (deleted)
+		/* every result had its distance computed, which cached it */
+		e = VgNodeCacheGet(so->store.cache, c.id);
+		if (e == NULL)
+			elog(ERROR, "vecgraph search result %u was not cached", c.id);
+		if (e->flags & VG_NODE_DELETED)
 			continue;
+		scan->xs_heaptid = e->heaptid;
 		scan->xs_recheck = false;
 		scan->xs_recheckorderby = false;
 		scan->xs_orderbyvals[0] = Float8GetDatum(OperatorDistance(so->store.shape.metric, c.distance));

@@ -280,16 +280,17 @@ def load_data(a):
                                 datasets.FASHION_MNIST_PACKAGE))
         train, test = datasets.load_fashion_mnist()
         return train, np.ascontiguousarray(test[:a.queries]), "fashion-mnist-test", \
-            "Fashion-MNIST: %d training images as base vectors, the first %d test images as queries" \
-            % (train.shape[0], a.queries)
+            "Fashion-MNIST: the %s training images as base vectors, the first %s test images " \
+            "as queries" % ("{:,}".format(train.shape[0]), "{:,}".format(a.queries))
     # Queries are further rows of the same distribution (the generator is
     # prefix-stable): another seed would give other cluster centres, that
     # is, queries unlike the data.
     x = datasets.synthetic_clustered(a.n + a.queries, a.dim, clusters=a.clusters, seed=a.seed)
     key = "synthetic-c%d-s%d" % (a.clusters, a.seed)
     return x[:a.n], x[a.n:], key, \
-        "synthetic: %d clustered vectors (%d clusters, seed %d) as base, the next %d of " \
-        "the same distribution as queries" % (a.n, a.clusters, a.seed, a.queries)
+        "synthetic: %s clustered vectors (%d clusters, seed %d) as base, the next %s of " \
+        "the same distribution as queries" % ("{:,}".format(a.n), a.clusters, a.seed,
+                                              "{:,}".format(a.queries))
 
 
 # ---------------------------------------------------------------------------
@@ -527,6 +528,7 @@ class Postgres:
         texts = [s.rstrip("\n") for s in _split_lines(datasets.copy_text(queries, ids=False))]
         stmts = ["EXECUTE knn('%s')" % t for t in texts]
         cur = self.conn.cursor()
+        floor = self.floor(cur, texts)
         rows = []
         explain = None
         for ef in ef_values:
@@ -572,7 +574,35 @@ class Postgres:
             say("vecgraph: %-14s recall %.4f  %8.1f QPS  p50 %.3f ms  p99 %.3f ms"
                 % (label, row["recall"], row["qps"], row["p50_ms"], row["p99_ms"]))
         self.sql("DEALLOCATE knn")
-        return rows, explain
+        return rows, explain, floor
+
+    def floor(self, cur, texts):
+        """The same loop through a statement that does no search: what the
+        client, the protocol, the vector input function and the executor
+        cost per query whatever the index does."""
+        a = self.a
+        self.sql("PREPARE floor(vector) AS SELECT 0", "PREPARE")
+        stmts = ["EXECUTE floor('%s')" % t for t in texts]
+        passes = []
+        for p in range(1 + a.repeats):
+            lat = [0.0] * len(stmts)
+            start = time.perf_counter()
+            for i, stmt in enumerate(stmts):
+                t = time.perf_counter()
+                cur.execute(stmt)
+                cur.fetchall()
+                lat[i] = time.perf_counter() - t
+            wall = time.perf_counter() - start
+            if p:
+                lat_ms = [x * 1000.0 for x in lat]
+                passes.append({"recall": 0.0, "qps": len(stmts) / wall,
+                               "p50_ms": percentile(lat_ms, 50),
+                               "p99_ms": percentile(lat_ms, 99)})
+        self.sql("DEALLOCATE floor")
+        row = median_row(passes)
+        say("floor (PREPARE floor(vector) AS SELECT 0): %8.1f QPS  p50 %.3f ms  p99 %.3f ms"
+            % (row["qps"], row["p50_ms"], row["p99_ms"]))
+        return row
 
     def explain(self, stmt):
         plan = "\n".join(r[0] for r in self.sql("EXPLAIN " + stmt, "EXPLAIN").fetchall())
@@ -681,7 +711,7 @@ def build_report(a, res):
                 ", vecgraph %s" % res["pg"]["ext_version"] if "pg" in res else ""))
     L.append("")
     L.append("Data: %s; %d dimensions; exact top-%d ground truth (float64, ties to the "
-             "smaller id), computed in %.1f s or read from the cache."
+             "smaller id; %.1f s in this run, cached after the first)."
              % (res["data"]["description"], res["data"]["dim"], a.k, res["steps"]["ground_truth_s"]))
     L.append("")
     L.append("Method: queries one at a time on one client thread; a warm-up pass, then %d "
@@ -740,6 +770,10 @@ def build_report(a, res):
         note = spread_note([[p["qps"] for p in r["passes"]] for r in pg["rows"]])
         if note:
             L += ["", note]
+        f = pg["floor"]
+        L += ["", "Floor: the same loop through `PREPARE floor(vector) AS SELECT 0` (client, "
+              "protocol, vector input, executor; no search) runs at %s QPS, p50 %.3f ms, "
+              "p99 %.3f ms." % (fmt_qps(f["qps"]), f["p50_ms"], f["p99_ms"])]
     L += ["", "Step times: " + ", ".join("%s %.1f s" % (k[:-2] if k.endswith("_s") else k, v)
                                          for k, v in res["steps"].items()) + "."]
     return "\n".join(L) + "\n"
@@ -832,7 +866,7 @@ def main(argv):
             r["queries"] = nq
             t = time.perf_counter()
             efs = [None] if a.index == "none" else a.ef_search
-            r["rows"], r["explain"] = pg.search(queries[:nq], gt[:nq], efs)
+            r["rows"], r["explain"], r["floor"] = pg.search(queries[:nq], gt[:nq], efs)
             steps["pg_search_s"] = time.perf_counter() - t
             res["pg"] = r
         finally:

@@ -1,0 +1,54 @@
+/*-------------------------------------------------------------------------
+ *
+ * vgnodecache.h
+ *	  A scan's copies of the nodes it has read: heap TID, flags and level-0
+ *	  list, by node id.  See vgnodecache.c.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef VGNODECACHE_H
+#define VGNODECACHE_H
+
+#include "postgres.h"
+
+#include "storage/itemptr.h"
+
+#include "core/vg_heap.h"
+
+typedef struct VgCachedNode
+{
+	ItemPointerData heaptid;
+	uint8		flags;
+	uint16		count0;
+	VgNodeId	links[FLEXIBLE_ARRAY_MEMBER];
+} VgCachedNode;
+
+typedef struct VgNodeCache
+{
+	int			m0;
+	Size		stride;			/* bytes per entry */
+	uint32		mask;			/* table size - 1 */
+	VgNodeId   *keys;			/* VG_NO_NODE when empty */
+	uint32	   *slots;			/* entry index of each key */
+	char	   *entries;
+	uint32		count;
+	uint32		capacity;		/* entries allocated: half the table */
+} VgNodeCache;
+
+static inline VgCachedNode *
+VgNodeCacheEntry(const VgNodeCache *c, uint32 slot)
+{
+	return (VgCachedNode *) (c->entries + c->stride * slot);
+}
+
+extern VgNodeCache *VgNodeCacheCreate(int m0, int expected);
+
+/* The entry for id, added (contents undefined) if absent. */
+extern VgCachedNode *VgNodeCachePut(VgNodeCache *c, VgNodeId id);
+
+extern void VgNodeCacheFree(VgNodeCache *c);
+
+/* The entry for id, or NULL. */
+extern VgCachedNode *VgNodeCacheGet(const VgNodeCache *c, VgNodeId id);
+
+#endif							/* VGNODECACHE_H */
