@@ -31,6 +31,7 @@ OBJS = \
 	src/vgam.o \
 	src/vgbuild.o \
 	src/vgcost.o \
+	src/vginfo.o \
 	src/vginsert.o \
 	src/vgnodecache.o \
 	src/vgoptions.o \

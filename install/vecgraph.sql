@@ -237,3 +237,18 @@ CREATE OPERATOR CLASS vector_l1_ops
 	FOR TYPE vector USING vecgraph AS
 	OPERATOR 1 <+> (vector, vector) FOR ORDER BY float_ops,
 	FUNCTION 1 l1_distance(vector, vector);
+
+-- Inspection
+
+CREATE FUNCTION vecgraph_index_info(index regclass,
+	OUT graph text, OUT metric text, OUT dimensions int, OUT m int,
+	OUT ef_construction int, OUT nodes bigint, OUT deleted_nodes bigint,
+	OUT pages bigint, OUT levels int, OUT entry_point bigint,
+	OUT mean_out_degree float8, OUT partitions int)
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
+
+-- Reads the whole index and table: like amcheck's functions, not for
+-- everyone by default.
+CREATE FUNCTION vecgraph_check(index regclass) RETURNS SETOF text
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
+REVOKE ALL ON FUNCTION vecgraph_check(regclass) FROM PUBLIC;

@@ -99,6 +99,7 @@ typedef struct VgMetaPageData
 	uint16		unused;
 	VgNodeId	entry;			/* VG_NO_NODE when empty */
 	BlockNumber insert_page;	/* last page, where new nodes go first */
+	BlockNumber free_page;		/* lowest page with a free node slot, if any */
 	uint64		live_nodes;
 	uint64		deleted_nodes;
 	uint64		build_orphans_linked;	/* for vecgraph_index_info */
@@ -137,6 +138,7 @@ typedef struct VgNodeTupleData
 typedef VgNodeTupleData *VgNodeTuple;
 
 #define VG_NODE_DELETED		(1 << 0)	/* heap row gone; links still valid */
+#define VG_NODE_FREE		(1 << 1)	/* deleted and unlinked: slot reusable */
 #define VG_TUPLE_UPPER		(1 << 7)	/* an upper tuple, not a node */
 
 /* Node and upper tuples share their first 8 bytes' layout. */

@@ -287,7 +287,7 @@ vgbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	else
 	{
 		pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, VG_PHASE_LINK);
-		if (vg_hnsw_link_orphans(&bs.graph, &bs.params, vg_arena_count(bs.arena),
+		if (vg_hnsw_link_orphans(&bs.graph, &bs.params, NULL, vg_arena_count(bs.arena),
 								 &bs.scratch, &linked) != VG_OK)
 			elog(ERROR, "out of memory");
 		pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, VG_PHASE_WRITE);

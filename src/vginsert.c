@@ -176,6 +176,89 @@ PlaceTuples(VgStore store, VgNodeTuple node, VgUpperTuple upper)
 	return id;
 }
 
+/* Pages searched for a free slot past the metapage's hint. */
+#define VG_FREE_SLOT_SEARCH 8
+
+static void
+SetFreePage(Relation index, BlockNumber blkno)
+{
+	Buffer		buf = ReadBuffer(index, VG_METAPAGE_BLKNO);
+	GenericXLogState *state;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	state = GenericXLogStart(index);
+	VgPageGetMeta(GenericXLogRegisterBuffer(state, buf, 0))->free_page = blkno;
+	GenericXLogFinish(state);
+	UnlockReleaseBuffer(buf);
+}
+
+/*
+ * Overwrites a free node (one VACUUM deleted and unlinked) on page blkno
+ * with a new row; returns its id, or VG_NO_NODE when the page has none.
+ * The node keeps the slot's level and upper tuple, so levels keep the
+ * distribution they were drawn with; *level is set to it.
+ */
+static VgNodeId
+ReuseOnPage(VgStore store, BlockNumber blkno, ItemPointer heaptid,
+			const float *vector, int *level)
+{
+	Buffer		buf = ReadBuffer(store->index, blkno);
+	GenericXLogState *state;
+	Page		page;
+	VgNodeId	id = VG_NO_NODE;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	state = GenericXLogStart(store->index);
+	page = GenericXLogRegisterBuffer(state, buf, 0);
+	for (OffsetNumber off = FirstOffsetNumber; off <= PageGetMaxOffsetNumber(page); off++)
+	{
+		ItemId		itemid = PageGetItemId(page, off);
+		VgNodeTuple t;
+
+		if (!ItemIdIsNormal(itemid))
+			continue;
+		t = (VgNodeTuple) PageGetItem(page, itemid);
+		if (!VgTupleIsNode(t) || !(t->flags & VG_NODE_FREE))
+			continue;
+		t->heaptid = *heaptid;
+		t->flags = 0;
+		t->count0 = 0;
+		memcpy(VgNodeVector(t, &store->shape), vector, sizeof(float) * store->shape.dim);
+		*level = t->level;
+		id = VgMakeNodeId(blkno, off, &store->shape);
+		break;
+	}
+	if (id != VG_NO_NODE)
+		GenericXLogFinish(state);
+	else
+		GenericXLogAbort(state);
+	UnlockReleaseBuffer(buf);
+	return id;
+}
+
+/* A free slot near the metapage's hint, moving the hint on; or VG_NO_NODE. */
+static VgNodeId
+ReuseFreeSlot(VgStore store, BlockNumber hint, ItemPointer heaptid,
+			  const float *vector, int *level)
+{
+	BlockNumber nblocks = RelationGetNumberOfBlocks(store->index);
+	BlockNumber blkno;
+
+	for (blkno = hint; blkno < nblocks && blkno < hint + VG_FREE_SLOT_SEARCH; blkno++)
+	{
+		VgNodeId	id = ReuseOnPage(store, blkno, heaptid, vector, level);
+
+		if (id != VG_NO_NODE)
+		{
+			if (blkno != hint)
+				SetFreePage(store->index, blkno);
+			return id;
+		}
+	}
+	SetFreePage(store->index, blkno < nblocks ? blkno : InvalidBlockNumber);
+	return VG_NO_NODE;
+}
+
 /*
  * Writes a new node with empty lists and returns its id.  When the node and
  * its upper tuple cannot share a page (very wide vectors), the upper tuple
@@ -212,7 +295,11 @@ VgInsertVector(VgStore store, ItemPointer heaptid, const float *vector)
 	VgReadMeta(store->index, &meta);
 	params = vg_hnsw_params(meta.m, meta.ef_construction);
 	level = VgRandomLevel(meta.m);
-	id = VgStoreAddNode(store, heaptid, vector, level);
+	id = VG_NO_NODE;
+	if (meta.free_page != InvalidBlockNumber)
+		id = ReuseFreeSlot(store, meta.free_page, heaptid, vector, &level);
+	if (id == VG_NO_NODE)
+		id = VgStoreAddNode(store, heaptid, vector, level);
 
 	if (vg_insert_scratch_init(&scratch, &params, VgPallocAllocator()) != VG_OK)
 		elog(ERROR, "out of memory");

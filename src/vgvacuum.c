@@ -19,8 +19,15 @@
  *	  Pass 3 moves the entry point off a deleted node, to the live node of
  *	  highest level.
  *
- *	  TODO: deleted nodes' slots are not yet reused by inserts; a later
- *	  VACUUM could also reclaim them once no list links to them.
+ *	  Pass 4 links live nodes that no path from the entry point reaches --
+ *	  left so by pruning, in inserts or in pass 2 -- from their nearest
+ *	  reachable node (vg_hnsw_link_orphans), so every row stays findable.
+ *	  VACUUM runs it even when no row died, since inserts alone can orphan
+ *	  a node.
+ *
+ *	  Pass 5 marks the deleted nodes VG_NODE_FREE and empties their lists:
+ *	  no live list links to them any more, so inserts may overwrite them
+ *	  (vginsert.c).  The metapage records the lowest page with a free slot.
  *
  *-------------------------------------------------------------------------
  */
@@ -43,7 +50,23 @@ typedef struct VgVacuumState
 	VgNodeId	top_live;		/* live node of highest level */
 	int			top_level;
 	double		live;
+	VgNodeId   *live_ids;		/* every live node, for pass 4 */
+	uint32		n_live_ids;
+	uint32		live_ids_size;
 } VgVacuumState;
+
+static void
+RememberLive(VgVacuumState *vs, VgNodeId id)
+{
+	if (vs->n_live_ids == vs->live_ids_size)
+	{
+		vs->live_ids_size = Max(1024, vs->live_ids_size * 2);
+		vs->live_ids = vs->live_ids ?
+			repalloc_huge(vs->live_ids, sizeof(VgNodeId) * vs->live_ids_size) :
+			palloc_extended(sizeof(VgNodeId) * vs->live_ids_size, MCXT_ALLOC_HUGE);
+	}
+	vs->live_ids[vs->n_live_ids++] = id;
+}
 
 /* Pass 1 on one page: mark dead rows' nodes; note deleted and top nodes. */
 static void
@@ -82,6 +105,7 @@ MarkDeadOnPage(VgVacuumState *vs, BlockNumber blkno, IndexBulkDeleteResult *stat
 		else
 		{
 			vs->live++;
+			RememberLive(vs, id);
 			if (vs->top_live == VG_NO_NODE || t->level > vs->top_level)
 			{
 				vs->top_live = id;
@@ -226,6 +250,124 @@ UpdateMeta(VgVacuumState *vs)
 	UnlockReleaseBuffer(buf);
 }
 
+/* Pass 5 on one page: free its deleted nodes; true if it has free slots. */
+static bool
+FreeDeletedOnPage(VgVacuumState *vs, BlockNumber blkno, BufferAccessStrategy strategy)
+{
+	Buffer		buf = ReadBufferExtended(vs->index, MAIN_FORKNUM, blkno, RBM_NORMAL, strategy);
+	GenericXLogState *state;
+	Page		page;
+	bool		changed = false;
+	bool		has_free = false;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	state = GenericXLogStart(vs->index);
+	page = GenericXLogRegisterBuffer(state, buf, 0);
+	for (OffsetNumber off = FirstOffsetNumber; off <= PageGetMaxOffsetNumber(page); off++)
+	{
+		ItemId		itemid = PageGetItemId(page, off);
+		VgNodeTuple t;
+
+		if (!ItemIdIsNormal(itemid))
+			continue;
+		t = (VgNodeTuple) PageGetItem(page, itemid);
+		if (!VgTupleIsNode(t) || !(t->flags & VG_NODE_DELETED))
+			continue;
+		has_free = true;
+		if (!(t->flags & VG_NODE_FREE))
+		{
+			t->flags |= VG_NODE_FREE;
+			t->count0 = 0;
+			/* empty its upper lists too, when they live on this page */
+			if (t->upper != VG_NO_NODE &&
+				VgNodeBlock(t->upper, &vs->store.shape) == blkno)
+			{
+				VgUpperTuple u = (VgUpperTuple) PageGetItem(page,
+															PageGetItemId(page, VgNodeOffset(t->upper, &vs->store.shape)));
+
+				for (int lv = 1; lv <= u->level; lv++)
+					VgUpperList(u, &vs->store.shape, lv)[0] = 0;
+			}
+			changed = true;
+		}
+	}
+	if (changed)
+		GenericXLogFinish(state);
+	else
+		GenericXLogAbort(state);
+	UnlockReleaseBuffer(buf);
+	return has_free;
+}
+
+static void
+FreeDeleted(VgVacuumState *vs, BufferAccessStrategy strategy)
+{
+	BlockNumber nblocks = RelationGetNumberOfBlocks(vs->index);
+	BlockNumber first = InvalidBlockNumber;
+	Buffer		buf;
+	GenericXLogState *state;
+
+	for (BlockNumber blkno = 1; blkno < nblocks; blkno++)
+	{
+		vacuum_delay_point();
+		if (FreeDeletedOnPage(vs, blkno, strategy) && first == InvalidBlockNumber)
+			first = blkno;
+	}
+	buf = ReadBuffer(vs->index, VG_METAPAGE_BLKNO);
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	state = GenericXLogStart(vs->index);
+	VgPageGetMeta(GenericXLogRegisterBuffer(state, buf, 0))->free_page = first;
+	GenericXLogFinish(state);
+	UnlockReleaseBuffer(buf);
+}
+
+/* Pass 4: link unreachable live nodes. */
+static void
+LinkOrphans(VgVacuumState *vs)
+{
+	VgMetaPageData meta;
+	VgHnswParams params;
+	VgInsertScratch scratch;
+	VgStoreData store;
+	VgGraph		graph;
+	uint32		linked;
+
+	VgReadMeta(vs->index, &meta);
+	params = vg_hnsw_params(meta.m, meta.ef_construction);
+	VgStoreInit(&store, vs->index, true);
+	graph = VgStoreGraph(&store);
+	if (vg_insert_scratch_init(&scratch, &params, VgPallocAllocator()) != VG_OK ||
+		vg_hnsw_link_orphans(&graph, &params, vs->live_ids, vs->n_live_ids,
+							 &scratch, &linked) != VG_OK)
+		elog(ERROR, "out of memory");
+	if (linked > 0)
+		elog(DEBUG1, "vecgraph vacuum linked %u unreachable nodes of index \"%s\"",
+			 linked, RelationGetRelationName(vs->index));
+	VgStoreRelease(&store);
+}
+
+/* Pass 1 over every page, with callback deciding which rows died. */
+static void
+ScanIndex(VgVacuumState *vs, IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
+		  IndexBulkDeleteCallback callback, void *callback_state)
+{
+	BlockNumber nblocks = RelationGetNumberOfBlocks(info->index);
+
+	vs->index = info->index;
+	VgStoreInit(&vs->store, info->index, false);
+	vg_visited_init(&vs->deleted, 1024, VgPallocAllocator());
+	vs->top_live = VG_NO_NODE;
+	vs->top_level = 0;
+	vs->live = 0;
+	vs->live_ids = NULL;
+	vs->n_live_ids = vs->live_ids_size = 0;
+	for (BlockNumber blkno = 1; blkno < nblocks; blkno++)
+	{
+		vacuum_delay_point();
+		MarkDeadOnPage(vs, blkno, stats, callback, callback_state, info->strategy);
+	}
+}
+
 IndexBulkDeleteResult *
 vgbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 			 IndexBulkDeleteCallback callback, void *callback_state)
@@ -242,24 +384,16 @@ vgbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "vecgraph vacuum",
 								ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
-	vs.index = info->index;
-	VgStoreInit(&vs.store, info->index, false);
-	vg_visited_init(&vs.deleted, 1024, VgPallocAllocator());
-	vs.top_live = VG_NO_NODE;
-	vs.top_level = 0;
-	vs.live = 0;
-
-	for (BlockNumber blkno = 1; blkno < nblocks; blkno++)
-	{
-		vacuum_delay_point();
-		MarkDeadOnPage(&vs, blkno, stats, callback, callback_state, info->strategy);
-	}
+	ScanIndex(&vs, info, stats, callback, callback_state);
 	deleted_before = vs.deleted.count;
 	if (deleted_before > 0)
 	{
 		RepairGraph(&vs, nblocks);
 		UpdateMeta(&vs);
 	}
+	LinkOrphans(&vs);
+	if (deleted_before > 0)
+		FreeDeleted(&vs, info->strategy);
 	VgStoreRelease(&vs.store);
 	stats->num_index_tuples = vs.live;
 	stats->num_pages = nblocks;
@@ -269,21 +403,37 @@ vgbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 	return stats;
 }
 
+static bool
+NothingDies(ItemPointer itemptr, void *state)
+{
+	return false;
+}
+
 IndexBulkDeleteResult *
 vgvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 {
-	if (info->analyze_only)
-		return stats;
-	if (stats == NULL)
-	{
-		VgMetaPageData meta;
+	VgVacuumState vs;
+	MemoryContext cxt;
+	MemoryContext old;
 
-		VgReadMeta(info->index, &meta);
-		stats = palloc0(sizeof(IndexBulkDeleteResult));
-		/* inserts since the last build or vacuum are not counted */
-		stats->num_index_tuples = (double) meta.live_nodes;
-		stats->estimated_count = true;
+	if (info->analyze_only || stats != NULL)
+	{
+		if (stats != NULL)
+			stats->num_pages = RelationGetNumberOfBlocks(info->index);
+		return stats;
 	}
+
+	/* no row died, but inserts may have left nodes unreachable: count, link */
+	stats = palloc0(sizeof(IndexBulkDeleteResult));
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "vecgraph vacuum",
+								ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	ScanIndex(&vs, info, stats, NothingDies, NULL);
+	LinkOrphans(&vs);
+	VgStoreRelease(&vs.store);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	stats->num_index_tuples = vs.live;
 	stats->num_pages = RelationGetNumberOfBlocks(info->index);
 	return stats;
 }

@@ -48,6 +48,7 @@ VgInitMeta(VgMetaPageData *meta, const VgShape *shape, int ef_construction)
 	meta->entry = VG_NO_NODE;
 	meta->entry_level = 0;
 	meta->insert_page = InvalidBlockNumber;
+	meta->free_page = InvalidBlockNumber;
 }
 
 static void

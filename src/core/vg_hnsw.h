@@ -100,16 +100,16 @@ extern VgStatus vg_hnsw_insert(const VgGraph *graph, const VgHnswParams *params,
 							   VgNodeId node, int level, VgInsertScratch *s);
 
 /*
- * Makes every node of a graph with dense ids 0..n_nodes-1 reachable from
- * the entry point.  The heuristic can leave a node with no in-links (all
+ * Makes every node of nodes[0..n_nodes) (or, when nodes is NULL, of dense
+ * ids 0..n_nodes-1) reachable from the entry point.  The heuristic can leave a node with no in-links (all
  * pruned away by closer nodes); each such node is linked from the closest
  * reachable node found by a search, preferring one with room in its
  * level-0 list, else replacing that list's farthest entry.  Not for use
  * concurrently with inserts.  *linked counts the nodes linked.
  */
 extern VgStatus vg_hnsw_link_orphans(const VgGraph *graph, const VgHnswParams *params,
-									 uint32_t n_nodes, VgInsertScratch *s,
-									 uint32_t *linked);
+									 const VgNodeId *nodes, uint32_t n_nodes,
+									 VgInsertScratch *s, uint32_t *linked);
 
 /*
  * RobustPrune (Vamana), which with alpha = 1 is HNSW's neighbour-selection

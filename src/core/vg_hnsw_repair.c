@@ -16,36 +16,33 @@
 
 #include "vg_hnsw.h"
 
-/* Marks everything reachable from start over all levels; returns the count. */
-static uint32_t
-mark_reachable(const VgGraph *graph, VgNodeId start, uint8_t *seen,
-			   VgNodeId *queue, VgNodeId *list, int max_degree)
+/* Marks everything reachable from start over all levels. */
+static VgStatus
+mark_reachable(const VgGraph *graph, VgNodeId start, VgVisited *seen,
+			   VgHeap *queue, VgNodeId *list, int max_degree)
 {
-	uint32_t	head = 0,
-				tail = 0;
+	VgStatus	st = VG_OK;
 
-	if (seen[start])
-		return 0;
-	seen[start] = 1;
-	queue[tail++] = start;
-	while (head < tail)
+	if (!vg_visited_add(seen, start, &st))
+		return st;
+	vg_heap_clear(queue);
+	if ((st = vg_heap_push(queue, (VgCandidate) {0, start})) != VG_OK)
+		return st;
+	while (queue->size > 0 && st == VG_OK)
 	{
-		VgNodeId	node = queue[head++];
+		VgNodeId	node = vg_heap_pop(queue).id;
 		int			top = graph->ops->level(graph->store, node);
 
-		for (int lv = 0; lv <= top; lv++)
+		for (int lv = 0; lv <= top && st == VG_OK; lv++)
 		{
 			int			n = graph->ops->neighbours(graph->store, node, lv, list, max_degree);
 
-			for (int i = 0; i < n; i++)
-				if (!seen[list[i]])
-				{
-					seen[list[i]] = 1;
-					queue[tail++] = list[i];
-				}
+			for (int i = 0; i < n && st == VG_OK; i++)
+				if (vg_visited_add(seen, list[i], &st))
+					st = vg_heap_push(queue, (VgCandidate) {0, list[i]});
 		}
 	}
-	return tail;
+	return st;
 }
 
 /*
@@ -56,7 +53,7 @@ mark_reachable(const VgGraph *graph, VgNodeId start, uint8_t *seen,
 static void
 link_from_reachable(const VgGraph *graph, const VgHnswParams *params,
 					VgNodeId orphan, const VgCandidate *found, int n_found,
-					const uint8_t *seen, VgInsertScratch *s)
+					const VgVisited *seen, VgInsertScratch *s)
 {
 	const VgGraphOps *ops = graph->ops;
 	VgNodeId	fallback = VG_NO_NODE;
@@ -66,7 +63,7 @@ link_from_reachable(const VgGraph *graph, const VgHnswParams *params,
 		VgNodeId	r = found[i].id;
 		int			n;
 
-		if (r == orphan || !seen[r])
+		if (r == orphan || !vg_visited_contains(seen, r))
 			continue;
 		if (fallback == VG_NO_NODE)
 			fallback = r;
@@ -74,8 +71,8 @@ link_from_reachable(const VgGraph *graph, const VgHnswParams *params,
 		if (n < params->m0)
 		{
 			s->list[n] = orphan;
-			ops->replace_neighbours(graph->store, r, 0, s->list, n, s->list, n + 1);
-			return;
+			if (ops->replace_neighbours(graph->store, r, 0, s->list, n, s->list, n + 1))
+				return;
 		}
 	}
 	if (fallback != VG_NO_NODE)
@@ -104,41 +101,46 @@ link_from_reachable(const VgGraph *graph, const VgHnswParams *params,
 
 VgStatus
 vg_hnsw_link_orphans(const VgGraph *graph, const VgHnswParams *params,
-					 uint32_t n_nodes, VgInsertScratch *s, uint32_t *linked)
+					 const VgNodeId *nodes, uint32_t n_nodes,
+					 VgInsertScratch *s, uint32_t *linked)
 {
 	const VgAllocator *a = s->search.allocator;
-	uint8_t    *seen = vg_alloc(a, n_nodes ? n_nodes : 1);
-	VgNodeId   *queue = vg_alloc(a, sizeof(VgNodeId) * (n_nodes ? n_nodes : 1));
+	VgVisited	seen;
+	VgHeap		queue;
 	VgNodeId	entry;
 	int			top;
-	VgStatus	st = VG_OK;
+	VgStatus	st;
 
 	*linked = 0;
-	if (seen == NULL || queue == NULL)
-	{
-		vg_release(a, seen);
-		vg_release(a, queue);
-		return VG_ERR_NO_MEMORY;
-	}
-	memset(seen, 0, n_nodes);
 	graph->ops->entry(graph->store, &entry, &top);
-	if (entry != VG_NO_NODE)
-		mark_reachable(graph, entry, seen, queue, s->list, params->m0);
-
-	for (VgNodeId u = 0; u < n_nodes && st == VG_OK && entry != VG_NO_NODE; u++)
+	if (entry == VG_NO_NODE)
+		return VG_OK;
+	if ((st = vg_visited_init(&seen, n_nodes, a)) != VG_OK)
+		return st;
+	if ((st = vg_heap_init(&queue, 1024, a)) != VG_OK)
 	{
+		vg_visited_free(&seen);
+		return st;
+	}
+	st = mark_reachable(graph, entry, &seen, &queue, s->list, params->m0);
+
+	for (uint32_t i = 0; i < n_nodes && st == VG_OK; i++)
+	{
+		VgNodeId	u = nodes ? nodes[i] : (VgNodeId) i;
 		int			n_found;
 
-		if (seen[u])
+		if (vg_visited_contains(&seen, u))
 			continue;
 		st = vg_hnsw_search(graph, graph->ops->vector(graph->store, u),
 							params->ef_construction, params->ef_construction,
 							&s->search, s->found, &n_found);
-		link_from_reachable(graph, params, u, s->found, n_found, seen, s);
-		mark_reachable(graph, u, seen, queue, s->list, params->m0);
+		if (st != VG_OK)
+			break;
+		link_from_reachable(graph, params, u, s->found, n_found, &seen, s);
+		st = mark_reachable(graph, u, &seen, &queue, s->list, params->m0);
 		(*linked)++;
 	}
-	vg_release(a, seen);
-	vg_release(a, queue);
+	vg_heap_free(&queue);
+	vg_visited_free(&seen);
 	return st;
 }

@@ -222,10 +222,10 @@ test_invariants_and_orphans(void)
 	b = build(data, NODES, 4, 16);
 	check_invariants(&b, false);
 	vg_insert_scratch_init(&s, &b.params, &vg_malloc_allocator);
-	CHECK_INT_EQ(vg_hnsw_link_orphans(&b.graph, &b.params, NODES, &s, &linked), VG_OK);
+	CHECK_INT_EQ(vg_hnsw_link_orphans(&b.graph, &b.params, NULL, NODES, &s, &linked), VG_OK);
 	printf("    linked %u unreachable nodes\n", linked);
 	check_invariants(&b, true);
-	CHECK_INT_EQ(vg_hnsw_link_orphans(&b.graph, &b.params, NODES, &s, &again), VG_OK);
+	CHECK_INT_EQ(vg_hnsw_link_orphans(&b.graph, &b.params, NULL, NODES, &s, &again), VG_OK);
 	CHECK_INT_EQ(again, 0);
 	vg_insert_scratch_free(&s);
 	free(b.mem);

@@ -1,0 +1,433 @@
+/*-------------------------------------------------------------------------
+ *
+ * vginfo.c
+ *	  Inspecting and checking vecgraph indexes from SQL:
+ *	  vecgraph_index_info(regclass) and vecgraph_check(regclass).
+ *
+ *	  vecgraph_check verifies: every link names an existing node, never the
+ *	  node itself, and only nodes that have the link's level; list lengths
+ *	  are within their caps; upper tuples exist exactly for nodes above
+ *	  level 0, with matching levels; the entry point exists and has the top
+ *	  level; every live node is reachable from the entry point; and every
+ *	  row of the table that the index should hold is a live node.  It
+ *	  returns one row per problem found, so no rows means a sound index.
+ *
+ *	  Both read every page of the index under AccessShareLock, one page at a
+ *	  time with a share lock, so they run beside inserts and scans; under
+ *	  concurrent inserts vecgraph_check may see a node before its first
+ *	  in-link lands and report it unreachable, so it is meant for quiet
+ *	  indexes (tests, after a crash, before a release).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/relation.h"
+#include "access/table.h"
+#include "commands/defrem.h"
+#include "access/tableam.h"
+#include "catalog/index.h"
+#include "catalog/pg_am.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/tuplestore.h"
+
+#include "vgam.h"
+
+/* One node as the checker sees it. */
+typedef struct NodeInfo
+{
+	VgNodeId	id;
+	ItemPointerData heaptid;
+	uint8		level;
+	uint8		flags;
+	bool		reached;
+} NodeInfo;
+
+/* Everything read from the index pages. */
+typedef struct IndexImage
+{
+	Relation	index;
+	VgMetaPageData meta;
+	VgShape		shape;
+	BlockNumber nblocks;
+	HTAB	   *nodes;			/* VgNodeId -> NodeInfo */
+	HTAB	   *uppers;			/* VgNodeId (of the upper tuple) -> level */
+	int64		live;
+	int64		deleted;
+	int64		links;
+	int			max_level;
+} IndexImage;
+
+typedef struct UpperInfo
+{
+	VgNodeId	id;
+	uint8		level;
+} UpperInfo;
+
+static Relation
+OpenVecgraphIndex(Oid relid)
+{
+	Relation	index = index_open(relid, AccessShareLock);
+
+	if (index->rd_rel->relam != get_index_am_oid("vecgraph", false))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a vecgraph index", RelationGetRelationName(index))));
+	return index;
+}
+
+static HTAB *
+MakeTable(const char *name, Size entrysize)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = sizeof(VgNodeId);
+	ctl.entrysize = entrysize;
+	ctl.hcxt = CurrentMemoryContext;
+	return hash_create(name, 1024, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+/* Reads every tuple of every node page into img. */
+static void
+ReadIndex(IndexImage *img, Relation index)
+{
+	img->index = index;
+	VgReadMeta(index, &img->meta);
+	VgReadShape(index, &img->shape);
+	img->nblocks = RelationGetNumberOfBlocks(index);
+	img->nodes = MakeTable("vecgraph nodes", sizeof(NodeInfo));
+	img->uppers = MakeTable("vecgraph uppers", sizeof(UpperInfo));
+	img->live = img->deleted = img->links = 0;
+	img->max_level = 0;
+
+	for (BlockNumber blkno = 1; blkno < img->nblocks; blkno++)
+	{
+		Buffer		buf = ReadBuffer(index, blkno);
+		Page		page;
+
+		CHECK_FOR_INTERRUPTS();
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		page = BufferGetPage(buf);
+		for (OffsetNumber off = FirstOffsetNumber; off <= PageGetMaxOffsetNumber(page); off++)
+		{
+			ItemId		itemid = PageGetItemId(page, off);
+			VgNodeId	id = VgMakeNodeId(blkno, off, &img->shape);
+			VgNodeTuple t;
+			bool		found;
+
+			if (!ItemIdIsNormal(itemid))
+				continue;
+			t = (VgNodeTuple) PageGetItem(page, itemid);
+			if (VgTupleIsNode(t))
+			{
+				NodeInfo   *n = hash_search(img->nodes, &id, HASH_ENTER, &found);
+
+				n->heaptid = t->heaptid;
+				n->level = t->level;
+				n->flags = t->flags;
+				n->reached = false;
+				if (t->flags & VG_NODE_DELETED)
+					img->deleted++;
+				else
+					img->live++;
+				img->links += t->count0;
+				img->max_level = Max(img->max_level, t->level);
+			}
+			else
+			{
+				UpperInfo  *u = hash_search(img->uppers, &id, HASH_ENTER, &found);
+
+				u->level = t->level;
+			}
+		}
+		UnlockReleaseBuffer(buf);
+	}
+}
+
+static const char *
+MetricName(VgMetricKind metric)
+{
+	switch (metric)
+	{
+		case VG_METRIC_L2:
+			return "l2";
+		case VG_METRIC_IP:
+			return "inner_product";
+		case VG_METRIC_COSINE:
+			return "cosine";
+		case VG_METRIC_L1:
+			return "l1";
+	}
+	return "unknown";
+}
+
+PG_FUNCTION_INFO_V1(vecgraph_index_info);
+Datum
+vecgraph_index_info(PG_FUNCTION_ARGS)
+{
+	Relation	index = OpenVecgraphIndex(PG_GETARG_OID(0));
+	IndexImage	img;
+	TupleDesc	tupdesc;
+	Datum		values[12];
+	bool		nulls[12] = {0};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	ReadIndex(&img, index);
+
+	values[0] = CStringGetTextDatum("hnsw");
+	values[1] = CStringGetTextDatum(MetricName(img.shape.metric));
+	values[2] = Int32GetDatum(img.shape.dim);
+	values[3] = Int32GetDatum(img.shape.m);
+	values[4] = Int32GetDatum(img.meta.ef_construction);
+	values[5] = Int64GetDatum(img.live);
+	values[6] = Int64GetDatum(img.deleted);
+	values[7] = Int64GetDatum((int64) img.nblocks);
+	values[8] = Int32GetDatum(img.live + img.deleted > 0 ? img.max_level + 1 : 0);
+	if (img.meta.entry == VG_NO_NODE)
+		nulls[9] = true;
+	else
+		values[9] = Int64GetDatum((int64) img.meta.entry);
+	values[10] = Float8GetDatum(img.live + img.deleted > 0 ?
+								(double) img.links / (img.live + img.deleted) : 0.0);
+	values[11] = Int32GetDatum(1);
+
+	index_close(index, AccessShareLock);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+typedef struct CheckState
+{
+	IndexImage *img;
+	VgStoreData store;
+	Tuplestorestate *out;
+	TupleDesc	desc;
+	int64		problems;
+} CheckState;
+
+#define MAX_REPORTED_PROBLEMS 100
+
+static void
+Report(CheckState *cs, const char *fmt,...) pg_attribute_printf(2, 3);
+
+static void
+Report(CheckState *cs, const char *fmt,...)
+{
+	va_list		args;
+	char		buf[512];
+	Datum		value;
+	bool		isnull = false;
+
+	if (++cs->problems > MAX_REPORTED_PROBLEMS)
+		return;
+	va_start(args, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, args);
+	va_end(args);
+	value = CStringGetTextDatum(buf);
+	tuplestore_putvalues(cs->out, cs->desc, &value, &isnull);
+}
+
+static void
+CheckLists(CheckState *cs, NodeInfo *n, VgNodeId *list)
+{
+	const VgShape *shape = &cs->img->shape;
+
+	for (int lv = 0; lv <= n->level; lv++)
+	{
+		int			cap = lv == 0 ? shape->m0 : shape->m;
+		int			count = VgStoreOps.neighbours(&cs->store, n->id, lv, list, cap + 1);
+
+		if (count > cap)
+			Report(cs, "node %u has %d neighbours at level %d, more than %d", n->id, count, lv, cap);
+		for (int i = 0; i < Min(count, cap); i++)
+		{
+			NodeInfo   *to = hash_search(cs->img->nodes, &list[i], HASH_FIND, NULL);
+
+			if (to == NULL)
+				Report(cs, "node %u links to %u at level %d, which is not a node", n->id, list[i], lv);
+			else if (to->id == n->id)
+				Report(cs, "node %u links to itself at level %d", n->id, lv);
+			else if (to->level < lv)
+				Report(cs, "node %u links at level %d to node %u, whose top level is %d",
+					   n->id, lv, to->id, to->level);
+		}
+	}
+}
+
+static void
+CheckUpper(CheckState *cs, NodeInfo *n)
+{
+	VgNodeTuple t = VgStoreLockNode(&cs->store, n->id, BUFFER_LOCK_SHARE);
+	VgNodeId	upper = t->upper;
+
+	VgStoreUnlock(&cs->store);
+	if (n->level == 0 && upper != VG_NO_NODE)
+		Report(cs, "node %u has level 0 but an upper tuple %u", n->id, upper);
+	else if (n->level > 0)
+	{
+		UpperInfo  *u = hash_search(cs->img->uppers, &upper, HASH_FIND, NULL);
+
+		if (u == NULL)
+			Report(cs, "node %u of level %d has no upper tuple at %u", n->id, n->level, upper);
+		else if (u->level != n->level)
+			Report(cs, "node %u has level %d but its upper tuple level %d", n->id, n->level, u->level);
+	}
+}
+
+/* Marks every node reachable from the entry point over any level. */
+static void
+MarkReachable(CheckState *cs, VgNodeId *list)
+{
+	IndexImage *img = cs->img;
+	VgNodeId   *queue = palloc(sizeof(VgNodeId) * Max(img->live + img->deleted, 1));
+	int64		head = 0,
+				tail = 0;
+	NodeInfo   *entry = hash_search(img->nodes, &img->meta.entry, HASH_FIND, NULL);
+
+	if (img->meta.entry == VG_NO_NODE)
+	{
+		if (img->live + img->deleted > 0)
+			Report(cs, "index has nodes but no entry point");
+		return;
+	}
+	if (entry == NULL)
+	{
+		Report(cs, "entry point %u is not a node", img->meta.entry);
+		return;
+	}
+	if (entry->level != img->meta.entry_level || entry->level != img->max_level)
+		Report(cs, "entry point %u has level %d, the metapage says %d, the top node level is %d",
+			   entry->id, entry->level, img->meta.entry_level, img->max_level);
+	entry->reached = true;
+	queue[tail++] = entry->id;
+	while (head < tail)
+	{
+		NodeInfo   *n = hash_search(img->nodes, &queue[head++], HASH_FIND, NULL);
+
+		CHECK_FOR_INTERRUPTS();
+		for (int lv = 0; lv <= n->level; lv++)
+		{
+			int			count = VgStoreOps.neighbours(&cs->store, n->id, lv, list,
+													  lv == 0 ? img->shape.m0 : img->shape.m);
+
+			for (int i = 0; i < count; i++)
+			{
+				NodeInfo   *to = hash_search(img->nodes, &list[i], HASH_FIND, NULL);
+
+				if (to != NULL && !to->reached)
+				{
+					to->reached = true;
+					queue[tail++] = to->id;
+				}
+			}
+		}
+	}
+	pfree(queue);
+}
+
+/* Heap TIDs of live nodes, for the heap pass. */
+typedef struct TidEntry
+{
+	ItemPointerData tid;
+	VgNodeId	node;
+} TidEntry;
+
+typedef struct HeapCheckState
+{
+	CheckState *cs;
+	HTAB	   *tids;
+	int64		rows;
+} HeapCheckState;
+
+static void
+HeapCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
+			 bool tupleIsAlive, void *state)
+{
+	HeapCheckState *hs = state;
+	TidEntry   *e;
+
+	if (isnull[0])
+		return;
+	if (hs->cs->img->shape.metric == VG_METRIC_COSINE &&
+		VgValueToVector(values[0], &hs->cs->img->shape, index) == NULL)
+		return;					/* zero vectors are not indexed */
+	hs->rows++;
+	e = hash_search(hs->tids, tid, HASH_FIND, NULL);
+	if (e == NULL)
+		Report(hs->cs, "row (%u,%u) of the table is not in the index",
+			   ItemPointerGetBlockNumber(tid), ItemPointerGetOffsetNumber(tid));
+}
+
+static void
+CheckHeap(CheckState *cs, Relation heap)
+{
+	HeapCheckState hs;
+	HASHCTL		ctl;
+	HASH_SEQ_STATUS seq;
+	NodeInfo   *n;
+	IndexInfo  *indexInfo = BuildIndexInfo(cs->img->index);
+
+	ctl.keysize = sizeof(ItemPointerData);
+	ctl.entrysize = sizeof(TidEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	hs.tids = hash_create("vecgraph heap tids", 1024, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	hs.cs = cs;
+	hs.rows = 0;
+	hash_seq_init(&seq, cs->img->nodes);
+	while ((n = hash_seq_search(&seq)) != NULL)
+		if (!(n->flags & VG_NODE_DELETED))
+			((TidEntry *) hash_search(hs.tids, &n->heaptid, HASH_ENTER, NULL))->node = n->id;
+
+	table_index_build_scan(heap, cs->img->index, indexInfo, true, false,
+						   HeapCallback, &hs, NULL);
+}
+
+PG_FUNCTION_INFO_V1(vecgraph_check);
+Datum
+vecgraph_check(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Relation	index = OpenVecgraphIndex(PG_GETARG_OID(0));
+	Relation	heap = table_open(index->rd_index->indrelid, AccessShareLock);
+	IndexImage	img;
+	CheckState	cs;
+	VgNodeId   *list;
+	HASH_SEQ_STATUS seq;
+	NodeInfo   *n;
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	cs.out = rsinfo->setResult;
+	cs.desc = rsinfo->setDesc;
+	cs.problems = 0;
+	cs.img = &img;
+	ReadIndex(&img, index);
+	VgStoreInit(&cs.store, index, false);
+	list = palloc(sizeof(VgNodeId) * (img.shape.m0 + 1));
+
+	hash_seq_init(&seq, img.nodes);
+	while ((n = hash_seq_search(&seq)) != NULL)
+	{
+		CHECK_FOR_INTERRUPTS();
+		CheckUpper(&cs, n);
+		CheckLists(&cs, n, list);
+	}
+	MarkReachable(&cs, list);
+	hash_seq_init(&seq, img.nodes);
+	while ((n = hash_seq_search(&seq)) != NULL)
+		if (!n->reached && !(n->flags & VG_NODE_DELETED))
+			Report(&cs, "live node %u (row (%u,%u)) is not reachable from the entry point",
+				   n->id, ItemPointerGetBlockNumberNoCheck(&n->heaptid),
+				   ItemPointerGetOffsetNumberNoCheck(&n->heaptid));
+	CheckHeap(&cs, heap);
+	if (cs.problems > MAX_REPORTED_PROBLEMS)
+		Report(&cs, "... and " INT64_FORMAT " more problems", cs.problems - MAX_REPORTED_PROBLEMS);
+
+	VgStoreRelease(&cs.store);
+	table_close(heap, AccessShareLock);
+	index_close(index, AccessShareLock);
+	return (Datum) 0;
+}
