@@ -252,3 +252,12 @@ CREATE FUNCTION vecgraph_index_info(index regclass,
 CREATE FUNCTION vecgraph_check(index regclass) RETURNS SETOF text
 	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
 REVOKE ALL ON FUNCTION vecgraph_check(regclass) FROM PUBLIC;
+
+-- Internal: let a query reuse the distance its vecgraph index scan computed
+-- (see the planner hook in src/vgplanner.c).  Volatile: they read state the
+-- scan leaves behind.
+
+CREATE FUNCTION vecgraph_last_distance_matches(regclass, tid, vector) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
+CREATE FUNCTION vecgraph_last_distance() RETURNS float8
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL SAFE;

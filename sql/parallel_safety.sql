@@ -1,6 +1,7 @@
 -- Every function of the extension is declared parallel safe, and every
 -- function is immutable except the one that reports a setting and those
--- that read an index (volatile: its contents change under them).
+-- that read an index or what a scan left behind (volatile: both change
+-- under them).
 SELECT count(*) AS functions FROM pg_proc p
 JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
 JOIN pg_extension e ON d.refclassid = 'pg_extension'::regclass AND d.refobjid = e.oid

@@ -64,3 +64,24 @@ SELECT id, v <+> '[3,4]' FROM pts ORDER BY v <+> '[3,4]' LIMIT 1;
 -- cosine: the zero vector [0,0] (id 0) is not indexed, as its distance is NaN
 SELECT count(*) FROM (SELECT id FROM pts ORDER BY v <=> '[1,1]' LIMIT 20000) s;
 SELECT v <=> '[1,1]' < 1e-6 AS same_direction FROM pts ORDER BY v <=> '[1,1]' LIMIT 3;
+
+-- The query's output reuses the distances the scan computed (L2, inner
+-- product, L1), falling back to computing them when the row is not the
+-- scan's last; the values are identical either way.
+SET enable_seqscan = off;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id, v <-> '[3,4]' FROM pts ORDER BY v <-> '[3,4]' LIMIT 2;
+SELECT id, v <-> '[3.5,4]' AS d FROM pts ORDER BY v <-> '[3.5,4]' LIMIT 3;
+SET vecgraph.reuse_distances = off;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id, v <-> '[3,4]' FROM pts ORDER BY v <-> '[3,4]' LIMIT 2;
+SELECT id, v <-> '[3.5,4]' AS d FROM pts ORDER BY v <-> '[3.5,4]' LIMIT 3;
+RESET vecgraph.reuse_distances;
+-- cosine distances are not reused: the index ranks normalised vectors
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM pts ORDER BY v <=> '[3,4]' LIMIT 2;
+-- the internal functions answer false/NULL outside a rewritten scan
+SELECT vecgraph_last_distance_matches('pts_l2', '(0,1)', '[1,1]'), vecgraph_last_distance();
+-- a self-join: the inner scan's rows are projected after other scans ran
+SELECT a.id, b.id, round(b.d::numeric, 6) AS d, b.d = (a.v <-> b.v) AS same
+FROM (SELECT id, v FROM pts ORDER BY v <-> '[7,7]' LIMIT 2) a,
+     LATERAL (SELECT id, v, v <-> a.v AS d FROM pts ORDER BY v <-> a.v LIMIT 2) b
+ORDER BY 1, 2;
+RESET enable_seqscan;

@@ -84,6 +84,7 @@ _PG_init(void)
 
 	VgDefineSettings();
 	VgInitReloptions();
+	VgInstallPlannerHook();
 
 	MarkGUCPrefixReserved("vecgraph");
 }

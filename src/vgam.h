@@ -246,6 +246,8 @@ extern void VgDefineSettings(void);
 
 extern int	vg_ef_search;
 extern int	vg_max_scan_tuples;
+extern bool vg_reuse_distances;
+extern void VgInstallPlannerHook(void);
 
 /* AM callbacks */
 extern IndexBuildResult *vgbuild(Relation heap, Relation index, IndexInfo *indexInfo);

@@ -25,6 +25,7 @@
 #include <math.h>
 
 #include "access/relscan.h"
+#include "utils/builtins.h"
 #include "miscadmin.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -40,6 +41,7 @@ typedef struct VgScanOpaqueData
 	VgStoreData store;
 	bool		searched;		/* has a round run since the last rescan? */
 	float	   *query;			/* prepared, or NULL for a NULL query */
+	Vector	   *raw_query;		/* as given, or NULL; for vgplanner.c */
 	int			ef;				/* breadth of the last round */
 	VgSearchScratch scratch;
 	VgCandidate *results;		/* of the last round, nearest first */
@@ -50,6 +52,27 @@ typedef struct VgScanOpaqueData
 } VgScanOpaqueData;
 
 typedef VgScanOpaqueData *VgScanOpaque;
+
+/*
+ * The row a vecgraph scan returned last, with its distance, so that the
+ * query's output can reuse the distance (vgplanner.c).  owner is NULL when
+ * nothing is recorded; a scan forgets its row on rescan and end.
+ */
+static struct
+{
+	VgScanOpaque owner;
+	Oid			index;
+	ItemPointerData tid;
+	Vector	   *query;
+	double		distance;
+}			last_row;
+
+static void
+ForgetLastRow(VgScanOpaque so)
+{
+	if (last_row.owner == so)
+		last_row.owner = NULL;
+}
 
 IndexScanDesc
 vgbeginscan(Relation index, int nkeys, int norderbys)
@@ -77,10 +100,12 @@ vgrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int nord
 	if (orderbys && scan->numberOfOrderBys > 0)
 		memmove(scan->orderByData, orderbys, scan->numberOfOrderBys * sizeof(ScanKeyData));
 
+	ForgetLastRow(so);
 	MemoryContextReset(so->cxt);
 	old = MemoryContextSwitchTo(so->cxt);
 	so->searched = false;
 	so->query = NULL;
+	so->raw_query = NULL;
 	so->results = NULL;		/* freed with the context */
 	so->store.cache = NULL;
 	so->ef = 0;
@@ -108,6 +133,7 @@ PrepareQuery(IndexScanDesc scan, VgScanOpaque so)
 				 errmsg("vecgraph indexes serve only ORDER BY distance queries")));
 	if (key->sk_flags & SK_ISNULL)
 		return palloc0(sizeof(float) * shape->dim);
+	so->raw_query = DatumGetVector(key->sk_argument);
 	x = VgValueToVector(key->sk_argument, shape, scan->indexRelation);
 	if (x == NULL)
 		return palloc0(sizeof(float) * shape->dim);	/* zero vector, cosine */
@@ -180,6 +206,14 @@ NextOfRound(IndexScanDesc scan, VgScanOpaque so)
 		scan->xs_orderbyvals[0] = Float8GetDatum(OperatorDistance(so->store.shape.metric, c.distance));
 		scan->xs_orderbynulls[0] = false;
 		so->n_returned++;
+		if (so->raw_query != NULL && so->store.shape.metric != VG_METRIC_COSINE)
+		{
+			last_row.owner = so;
+			last_row.index = RelationGetRelid(scan->indexRelation);
+			last_row.tid = e->heaptid;
+			last_row.query = so->raw_query;
+			last_row.distance = DatumGetFloat8(scan->xs_orderbyvals[0]);
+		}
 		return true;
 	}
 	return false;
@@ -226,8 +260,40 @@ vgendscan(IndexScanDesc scan)
 {
 	VgScanOpaque so = (VgScanOpaque) scan->opaque;
 
+	ForgetLastRow(so);
 	VgStoreRelease(&so->store);
 	MemoryContextDelete(so->cxt);
 	pfree(so);
 	scan->opaque = NULL;
+}
+
+/*
+ * vecgraph_last_distance_matches(index, tid, query): did the last row a
+ * vecgraph scan returned come from this index, for this heap TID and this
+ * query?  Then vecgraph_last_distance() is its distance.  Used only by the
+ * expressions vgplanner.c writes.
+ */
+PG_FUNCTION_INFO_V1(vecgraph_last_distance_matches);
+Datum
+vecgraph_last_distance_matches(PG_FUNCTION_ARGS)
+{
+	ItemPointer tid = (ItemPointer) PG_GETARG_POINTER(1);
+	Vector	   *query;
+
+	if (last_row.owner == NULL || last_row.index != PG_GETARG_OID(0) ||
+		!ItemPointerEquals(tid, &last_row.tid))
+		PG_RETURN_BOOL(false);
+	query = PG_GETARG_VECTOR_P(2);
+	PG_RETURN_BOOL(query == last_row.query ||
+				   (VARSIZE(query) == VARSIZE(last_row.query) &&
+					memcmp(query, last_row.query, VARSIZE(query)) == 0));
+}
+
+PG_FUNCTION_INFO_V1(vecgraph_last_distance);
+Datum
+vecgraph_last_distance(PG_FUNCTION_ARGS)
+{
+	if (last_row.owner == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(last_row.distance);
 }
