@@ -54,7 +54,8 @@ REGRESS = \
 	vector_agg \
 	parallel_safety \
 	vecgraph_build \
-	vecgraph_scan
+	vecgraph_scan \
+	vecgraph_vacuum
 REGRESS_OPTS = --inputdir=. --outputdir=$(or $(REGRESS_OUTDIR),.)
 
 EXTRA_CLEAN = results regression.diffs regression.out

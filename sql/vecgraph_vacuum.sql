@@ -1,0 +1,61 @@
+-- Deletes, VACUUM, slot reuse, inspection and checking.
+CREATE TABLE docs (id int PRIMARY KEY, v vector(8));
+INSERT INTO docs
+SELECT i, (SELECT array_agg(round((random() * 10)::numeric, 1)) FROM generate_series(1, 8) WHERE i > 0)::vector
+FROM (SELECT setseed(0.5)) s, generate_series(1, 3000) i;
+CREATE INDEX docs_v ON docs USING vecgraph (v) WITH (m = 8, ef_construction = 32);
+SELECT graph, metric, dimensions, m, ef_construction, nodes, deleted_nodes, partitions,
+       pages > 0 AS has_pages, levels > 0 AS has_levels, entry_point IS NOT NULL AS has_entry,
+       mean_out_degree BETWEEN 1 AND 16 AS degree_in_range
+FROM vecgraph_index_info('docs_v');
+SELECT * FROM vecgraph_check('docs_v');
+
+-- every row is found through the index
+SET enable_seqscan = off;
+SELECT count(*) = (SELECT count(*) FROM docs) AS all_found
+FROM (SELECT id FROM docs ORDER BY v <-> '[5,5,5,5,5,5,5,5]' LIMIT 5000) s;
+
+-- delete 30%, vacuum: deleted rows never come back, the graph stays sound
+DELETE FROM docs WHERE id % 10 < 3;
+VACUUM docs;
+SELECT nodes, deleted_nodes FROM vecgraph_index_info('docs_v');
+SELECT * FROM vecgraph_check('docs_v');
+SELECT count(*) AS found, count(*) FILTER (WHERE id % 10 < 3) AS deleted_found
+FROM (SELECT id FROM docs ORDER BY v <-> '[5,5,5,5,5,5,5,5]' LIMIT 5000) s;
+
+-- inserts reuse the freed slots: the index does not grow
+SELECT pg_relation_size('docs_v') AS size_before \gset
+INSERT INTO docs
+SELECT i, (SELECT array_agg(round((random() * 10)::numeric, 1)) FROM generate_series(1, 8) WHERE i > 0)::vector
+FROM generate_series(3001, 3800) i;
+SELECT pg_relation_size('docs_v') = :size_before AS same_size;
+SELECT nodes, deleted_nodes FROM vecgraph_index_info('docs_v');
+VACUUM docs;
+SELECT * FROM vecgraph_check('docs_v');
+SELECT count(*) = (SELECT count(*) FROM docs) AS all_found
+FROM (SELECT id FROM docs ORDER BY v <-> '[1,2,3,4,5,6,7,8]' LIMIT 5000) s;
+-- a row's own vector finds it first
+SELECT (SELECT id FROM docs ORDER BY v <-> d.v LIMIT 1) = d.id AS finds_itself
+FROM docs d WHERE id IN (3500, 3777);
+RESET enable_seqscan;
+
+-- a graph larger than maintenance_work_mem: the rest goes in on disk
+CREATE TABLE big (id int, v vector(32));
+INSERT INTO big
+SELECT i, (SELECT array_agg(random()) FROM generate_series(1, 32) WHERE i > 0)::vector
+FROM generate_series(1, 6000) i;
+SET maintenance_work_mem = '1MB';
+CREATE INDEX big_v ON big USING vecgraph (v) WITH (m = 8, ef_construction = 16);
+RESET maintenance_work_mem;
+VACUUM big;
+SELECT nodes FROM vecgraph_index_info('big_v');
+SELECT * FROM vecgraph_check('big_v');
+
+-- errors
+SELECT * FROM vecgraph_index_info('docs_pkey');
+SELECT * FROM vecgraph_check('docs');
+CREATE ROLE vecgraph_nobody;
+SET ROLE vecgraph_nobody;
+SELECT * FROM vecgraph_check('docs_v');
+RESET ROLE;
+DROP ROLE vecgraph_nobody;
