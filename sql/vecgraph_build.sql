@@ -55,3 +55,13 @@ SHOW vecgraph.ef_search;
 -- the operator classes are valid
 SELECT opcname, amvalidate(c.oid) FROM pg_opclass c JOIN pg_am a ON a.oid = c.opcmethod
 WHERE amname = 'vecgraph' ORDER BY opcname;
+
+-- a build can be cancelled: statement_timeout interrupts it mid-graph
+CREATE TABLE slow (v vector(64));
+INSERT INTO slow
+SELECT (SELECT array_agg(random()) FROM generate_series(1, 64) WHERE i > 0)::vector
+FROM generate_series(1, 20000) i;
+SET statement_timeout = '300ms';
+CREATE INDEX slow_v ON slow USING vecgraph (v) WITH (m = 32, ef_construction = 400);
+RESET statement_timeout;
+SELECT count(*) FROM pg_class WHERE relname = 'slow_v';
