@@ -57,6 +57,8 @@ REGRESS = \
 	vecgraph_scan \
 	vecgraph_vacuum
 REGRESS_OPTS = --inputdir=. --outputdir=$(or $(REGRESS_OUTDIR),.)
+ISOLATION = vecgraph_concurrency
+ISOLATION_OPTS = --load-extension=vecgraph $(if $(REGRESS_OUTDIR),--outputdir=$(REGRESS_OUTDIR)/isolation)
 
 EXTRA_CLEAN = results regression.diffs regression.out
 

@@ -38,7 +38,9 @@ regress_failed=$(grep -cE '\.\.\. FAILED|^not ok ' "$regress_log" || true)
 tally "$(grep -cE '^test .* \.\.\. ok|^ok ' "$regress_log" || true)" "$regress_failed"
 # pg_regress itself failing (no server, a diff error) counts as a failure
 [ "$regress_rc" -ne 0 ] && [ "$regress_failed" -eq 0 ] && tally 0 1
-[ -f "$regress_out/regression.diffs" ] && cat "$regress_out/regression.diffs"
+for diffs in "$regress_out/regression.diffs" "$regress_out/isolation/regression.diffs"; do
+	if [ -f "$diffs" ]; then cat "$diffs"; fi
+done
 
 if compgen -G "$VG_ROOT/test/t/*.pl" >/dev/null; then
 	vg_say "TAP tests"

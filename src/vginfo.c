@@ -59,7 +59,7 @@ typedef struct IndexImage
 	int64		live;
 	int64		deleted;
 	int64		links;
-	int			max_level;
+	int			max_level;		/* of live nodes */
 } IndexImage;
 
 typedef struct UpperInfo
@@ -133,9 +133,12 @@ ReadIndex(IndexImage *img, Relation index)
 				if (t->flags & VG_NODE_DELETED)
 					img->deleted++;
 				else
+				{
+					/* freed slots keep their level for reuse: count live ones */
 					img->live++;
+					img->max_level = Max(img->max_level, t->level);
+				}
 				img->links += t->count0;
-				img->max_level = Max(img->max_level, t->level);
 			}
 			else
 			{
@@ -187,7 +190,7 @@ vecgraph_index_info(PG_FUNCTION_ARGS)
 	values[5] = Int64GetDatum(img.live);
 	values[6] = Int64GetDatum(img.deleted);
 	values[7] = Int64GetDatum((int64) img.nblocks);
-	values[8] = Int32GetDatum(img.live + img.deleted > 0 ? img.max_level + 1 : 0);
+	values[8] = Int32GetDatum(img.live > 0 ? img.max_level + 1 : 0);
 	if (img.meta.entry == VG_NO_NODE)
 		nulls[9] = true;
 	else
