@@ -308,7 +308,7 @@ extern void VgInsertVector(VgStore store, ItemPointer heaptid, const float *vect
 extern float *VgValueToVector(Datum value, const VgShape *shape, Relation index);
 
 /* vgwrite.c */
-extern void VgWriteMetaPage(Relation index, ForkNumber fork, const VgMetaPageData *meta);
+extern void VgWriteInitMetaPage(Relation index, const VgMetaPageData *meta);
 extern void VgInitMeta(VgMetaPageData *meta, const VgShape *shape, int ef_construction);
 extern void VgWriteArena(Relation index, const VgShape *shape, int ef_construction,
 						 VgArena *arena, uint64 orphans_linked);

@@ -28,6 +28,7 @@
 #include "commands/progress.h"
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "portability/instr_time.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
@@ -274,13 +275,19 @@ vgbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	IndexBuildResult *result;
 	VgBuildState bs;
 	uint32		linked = 0;
+	instr_time	start,
+				loaded,
+				linked_at,
+				written;
 
 	if (RelationGetNumberOfBlocks(index) != 0)
 		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
 
 	InitBuildState(&bs, heap, index);
+	INSTR_TIME_SET_CURRENT(start);
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, VG_PHASE_LOAD);
 	table_index_build_scan(heap, index, indexInfo, true, true, BuildCallback, &bs, NULL);
+	INSTR_TIME_SET_CURRENT(loaded);
 
 	if (bs.on_disk)
 		VgStoreRelease(&bs.store);
@@ -290,11 +297,22 @@ vgbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 		if (vg_hnsw_link_orphans(&bs.graph, &bs.params, NULL, vg_arena_count(bs.arena),
 								 &bs.scratch, &linked) != VG_OK)
 			elog(ERROR, "out of memory");
+		INSTR_TIME_SET_CURRENT(linked_at);
 		pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, VG_PHASE_WRITE);
 		VgWriteArena(index, &bs.shape, bs.params.ef_construction, bs.arena, linked);
 		vg_insert_scratch_free(&bs.scratch);
 		pfree(bs.arena_mem);
+		INSTR_TIME_SET_CURRENT(written);
+		INSTR_TIME_SUBTRACT(written, linked_at);
+		INSTR_TIME_SUBTRACT(linked_at, loaded);
+		elog(DEBUG1, "vecgraph build of \"%s\": linked %u unreachable nodes in %.3f s, wrote %u blocks in %.3f s",
+			 RelationGetRelationName(index), linked, INSTR_TIME_GET_DOUBLE(linked_at),
+			 RelationGetNumberOfBlocks(index), INSTR_TIME_GET_DOUBLE(written));
 	}
+	INSTR_TIME_SUBTRACT(loaded, start);
+	elog(DEBUG1, "vecgraph build of \"%s\": %.0f rows into the graph in %.3f s%s",
+		 RelationGetRelationName(index), bs.index_tuples, INSTR_TIME_GET_DOUBLE(loaded),
+		 bs.on_disk ? " (part on disk)" : "");
 	MemoryContextDelete(bs.tuple_cxt);
 
 	result = palloc(sizeof(IndexBuildResult));
@@ -313,7 +331,7 @@ vgbuildempty(Relation index)
 
 	InitShape(index, &shape, &ef_construction);
 	VgInitMeta(&meta, &shape, ef_construction);
-	VgWriteMetaPage(index, INIT_FORKNUM, &meta);
+	VgWriteInitMetaPage(index, &meta);
 }
 
 char *

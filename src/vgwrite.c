@@ -5,9 +5,13 @@
  *
  * NOTES
  *	  Builds construct the graph in memory and write it once, in block
- *	  order, then WAL-log the whole relation in bulk with log_newpage_range
- *	  (full-page images, 32 pages a record), as core AMs do after a
- *	  bulk load.
+ *	  order, as nbtree's sorted build does: page images are WAL-logged 32 to
+ *	  a record (log_newpages), checksummed and appended to the relation
+ *	  directly through smgr, bypassing shared buffers (the index is new and
+ *	  no one else can see it yet), and the file is synced at the end.
+ *	  Going through shared buffers instead cost a buffer, a relation
+ *	  extension and a second pass to WAL-log each page: 1.4 s of an 8 s
+ *	  Fashion-MNIST build.
  *
  *	  Placement is decided first, for every node, so that neighbour lists
  *	  can be written with final ids: nodes go in arena order, each with its
@@ -24,6 +28,7 @@
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
 #include "storage/smgr.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 
 #include "core/vg_arena.h"
@@ -60,34 +65,20 @@ FillMetaPage(Page page, const VgMetaPageData *meta)
 }
 
 /*
- * Writes the metapage as block 0 of fork: through shared buffers for the
- * main fork (the caller WAL-logs), directly with its own WAL record for the
- * init fork of an unlogged index.
+ * Writes an empty index's metapage as block 0 of the init fork of an
+ * unlogged index, with its own WAL record.
  */
 void
-VgWriteMetaPage(Relation index, ForkNumber fork, const VgMetaPageData *meta)
+VgWriteInitMetaPage(Relation index, const VgMetaPageData *meta)
 {
-	if (fork == INIT_FORKNUM)
-	{
-		PGAlignedBlock block;
+	PGAlignedBlock block;
 
-		FillMetaPage(block.data, meta);
-		PageSetChecksumInplace(block.data, VG_METAPAGE_BLKNO);
-		smgrwrite(RelationGetSmgr(index), INIT_FORKNUM, VG_METAPAGE_BLKNO, block.data, true);
-		log_newpage(&RelationGetSmgr(index)->smgr_rnode.node, INIT_FORKNUM,
-					VG_METAPAGE_BLKNO, block.data, true);
-		smgrimmedsync(RelationGetSmgr(index), INIT_FORKNUM);
-	}
-	else
-	{
-		Buffer		buf = ReadBufferExtended(index, fork, P_NEW, RBM_NORMAL, NULL);
-
-		Assert(BufferGetBlockNumber(buf) == VG_METAPAGE_BLKNO);
-		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-		FillMetaPage(BufferGetPage(buf), meta);
-		MarkBufferDirty(buf);
-		UnlockReleaseBuffer(buf);
-	}
+	FillMetaPage(block.data, meta);
+	log_newpage(&RelationGetSmgr(index)->smgr_rnode.node, INIT_FORKNUM,
+				VG_METAPAGE_BLKNO, block.data, true);
+	PageSetChecksumInplace(block.data, VG_METAPAGE_BLKNO);
+	smgrwrite(RelationGetSmgr(index), INIT_FORKNUM, VG_METAPAGE_BLKNO, block.data, true);
+	smgrimmedsync(RelationGetSmgr(index), INIT_FORKNUM);
 }
 
 /* Where each arena node (and its upper tuple) goes. */
@@ -159,19 +150,75 @@ Place(const VgShape *shape, VgArena *arena, Placement *p)
 	p->last_block = items > 0 ? blkno : p->node_pages;
 }
 
-/* Page images are written through shared buffers, in block order. */
-static void
-WritePage(Relation index, Page image, BlockNumber expected)
-{
-	Buffer		buf = ReadBufferExtended(index, MAIN_FORKNUM, P_NEW, RBM_NORMAL, NULL);
+/* Pages waiting to be WAL-logged and written, in block order. */
+#define VG_BULK_PAGES 32		/* log_newpages takes up to XLR_MAX_BLOCK_ID */
 
-	if (BufferGetBlockNumber(buf) != expected)
-		elog(ERROR, "index \"%s\" grew while being built: block %u, expected %u",
-			 RelationGetRelationName(index), BufferGetBlockNumber(buf), expected);
-	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	memcpy(BufferGetPage(buf), image, BLCKSZ);
-	MarkBufferDirty(buf);
-	UnlockReleaseBuffer(buf);
+typedef struct BulkWriter
+{
+	Relation	index;
+	bool		use_wal;
+	BlockNumber next;			/* the block the next page must be */
+	int			npending;
+	BlockNumber blknos[VG_BULK_PAGES];
+	Page		pages[VG_BULK_PAGES];
+	char	   *buffer;			/* VG_BULK_PAGES aligned blocks */
+} BulkWriter;
+
+static void
+BulkBegin(BulkWriter *bw, Relation index)
+{
+	bw->index = index;
+	bw->use_wal = RelationNeedsWAL(index);
+	bw->next = 0;
+	bw->npending = 0;
+	bw->buffer = palloc((Size) VG_BULK_PAGES * BLCKSZ);	/* MAXALIGNed, as pages need */
+	for (int i = 0; i < VG_BULK_PAGES; i++)
+		bw->pages[i] = bw->buffer + (Size) i * BLCKSZ;
+}
+
+static void
+BulkFlush(BulkWriter *bw)
+{
+	SMgrRelation smgr = RelationGetSmgr(bw->index);
+
+	if (bw->npending == 0)
+		return;
+	if (bw->use_wal)
+		log_newpages(&bw->index->rd_node, MAIN_FORKNUM, bw->npending,
+					 bw->blknos, bw->pages, true);
+	for (int i = 0; i < bw->npending; i++)
+	{
+		PageSetChecksumInplace(bw->pages[i], bw->blknos[i]);
+		smgrextend(smgr, MAIN_FORKNUM, bw->blknos[i], bw->pages[i], true);
+	}
+	bw->npending = 0;
+}
+
+/* Queues a copy of image as block blkno, which must be the next block. */
+static void
+BulkWrite(BulkWriter *bw, Page image, BlockNumber blkno)
+{
+	if (blkno != bw->next)
+		elog(ERROR, "index \"%s\" written out of order: block %u, expected %u",
+			 RelationGetRelationName(bw->index), blkno, bw->next);
+	memcpy(bw->pages[bw->npending], image, BLCKSZ);
+	bw->blknos[bw->npending++] = blkno;
+	bw->next++;
+	if (bw->npending == VG_BULK_PAGES)
+		BulkFlush(bw);
+}
+
+/*
+ * Writes what is pending and makes the file durable: the pages bypassed
+ * shared buffers, so no checkpoint will write them.
+ */
+static void
+BulkFinish(BulkWriter *bw)
+{
+	BulkFlush(bw);
+	if (!RelationUsesLocalBuffers(bw->index))
+		smgrimmedsync(RelationGetSmgr(bw->index), MAIN_FORKNUM);
+	pfree(bw->buffer);
 }
 
 /* Adds an item where the placement said it would land. */
@@ -232,8 +279,9 @@ FillNode(VgNodeTuple t, VgArena *arena, uint32 i, const VgShape *shape,
 
 /* Writes pages first_block .. as the items of a pass land; returns the next block. */
 static void
-WriteNodePages(Relation index, const VgShape *shape, VgArena *arena, const Placement *p)
+WriteNodePages(BulkWriter *bw, const VgShape *shape, VgArena *arena, const Placement *p)
 {
+	Relation	index = bw->index;
 	uint32		n = vg_arena_count(arena);
 	PGAlignedBlock page;
 	VgNodeTuple node = palloc(VgNodeTupleSize(shape));
@@ -251,7 +299,7 @@ WriteNodePages(Relation index, const VgShape *shape, VgArena *arena, const Place
 		if (blkno != current)
 		{
 			if (current != InvalidBlockNumber)
-				WritePage(index, page.data, current);
+				BulkWrite(bw, page.data, current);
 			VgInitPage(page.data, VG_PAGE_NODES);
 			current = blkno;
 		}
@@ -262,7 +310,7 @@ WriteNodePages(Relation index, const VgShape *shape, VgArena *arena, const Place
 		AddPlaced(index, page.data, (Item) node, VgNodeTupleSize(shape), p->node[i], shape);
 	}
 	if (current != InvalidBlockNumber)
-		WritePage(index, page.data, current);
+		BulkWrite(bw, page.data, current);
 
 	/* upper tuples on pages of their own */
 	current = InvalidBlockNumber;
@@ -278,7 +326,7 @@ WriteNodePages(Relation index, const VgShape *shape, VgArena *arena, const Place
 		if (blkno != current)
 		{
 			if (current != InvalidBlockNumber)
-				WritePage(index, page.data, current);
+				BulkWrite(bw, page.data, current);
 			VgInitPage(page.data, VG_PAGE_NODES);
 			current = blkno;
 		}
@@ -286,13 +334,10 @@ WriteNodePages(Relation index, const VgShape *shape, VgArena *arena, const Place
 				  FillUpper(upper, arena, i, shape, p, scratch), p->upper[i], shape);
 	}
 	if (current != InvalidBlockNumber)
-		WritePage(index, page.data, current);
+		BulkWrite(bw, page.data, current);
 }
 
-/*
- * Writes the metapage and the arena's graph into the empty index, then
- * WAL-logs every block in bulk.
- */
+/* Writes the metapage and the arena's graph into the empty index. */
 void
 VgWriteArena(Relation index, const VgShape *shape, int ef_construction,
 			 VgArena *arena, uint64 orphans_linked)
@@ -301,7 +346,11 @@ VgWriteArena(Relation index, const VgShape *shape, int ef_construction,
 	Placement	p;
 	VgNodeId	entry;
 	int			entry_level;
+	BulkWriter	bw;
+	PGAlignedBlock page;
 
+	if (RelationGetNumberOfBlocks(index) != 0)
+		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
 	Place(shape, arena, &p);
 	if (p.last_block >= VgMaxNodeBlocks(shape))
 		ereport(ERROR,
@@ -319,12 +368,12 @@ VgWriteArena(Relation index, const VgShape *shape, int ef_construction,
 	}
 	meta.live_nodes = vg_arena_count(arena);
 	meta.build_orphans_linked = orphans_linked;
-	VgWriteMetaPage(index, MAIN_FORKNUM, &meta);
 
-	WriteNodePages(index, shape, arena, &p);
-
-	if (RelationNeedsWAL(index))
-		log_newpage_range(index, MAIN_FORKNUM, 0, RelationGetNumberOfBlocks(index), true);
+	BulkBegin(&bw, index);
+	FillMetaPage(page.data, &meta);
+	BulkWrite(&bw, page.data, VG_METAPAGE_BLKNO);
+	WriteNodePages(&bw, shape, arena, &p);
+	BulkFinish(&bw);
 	pfree(p.node);
 	pfree(p.upper);
 }
