@@ -143,6 +143,13 @@ def parse_args(argv):
     p.add_argument("--dbname", default="vecgraph_bench",
                    help="database created (dropped first if it exists) for the run (default vecgraph_bench)")
     p.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
+    p.add_argument("--delete-fraction", type=float, default=0.0,
+                   help="after the search rows: delete this share of the rows (ids whose "
+                        "last digit is below fraction * 10), VACUUM (timed), and compare "
+                        "recall at --delete-ef against a fresh build on the rows left "
+                        "(default 0: skip)")
+    p.add_argument("--delete-ef", type=int, default=40,
+                   help="vecgraph.ef_search for the delete comparison (default 40)")
     p.add_argument("--markdown", metavar="FILE",
                    help="write the results as markdown into FILE: between this script's markers "
                         "if FILE has them, else appended (docs/benchmarks.md is safe)")
@@ -491,6 +498,7 @@ class Postgres:
         self.sql("SET max_parallel_maintenance_workers = 0")
         ddl = ("CREATE INDEX %s ON items USING vecgraph (embedding vector_l2_ops) "
                "WITH (m = %d, ef_construction = %d)" % (INDEX_NAME, a.m, a.ef_construction))
+        self.ddl = ddl
         times = []
         for i in range(a.build_repeats):
             if i:
@@ -575,6 +583,38 @@ class Postgres:
                 % (label, row["recall"], row["qps"], row["p50_ms"], row["p99_ms"]))
         self.sql("DEALLOCATE knn")
         return rows, explain, floor
+
+    def after_deletes(self, base, queries, gt_key):
+        """Deletes a share of the rows, VACUUMs (timed), and measures recall
+        at --delete-ef against exact ground truth on the rows left, then the
+        same for an index built afresh on them."""
+        a = self.a
+        cutoff = int(round(a.delete_fraction * 10))
+        keep = np.array([i for i in range(base.shape[0]) if i % 10 >= cutoff])
+        gt_pos = datasets.exact_ground_truth(base[keep], queries, a.k,
+                                             "%s-after-delete-%d" % (gt_key, cutoff))
+        gt = keep[gt_pos]
+        self.sql("DELETE FROM items WHERE id %% 10 < %d" % cutoff, "DELETE")
+        t = time.perf_counter()
+        self.sql("VACUUM items", "VACUUM")
+        vacuum_s = time.perf_counter() - t
+        say("vecgraph: VACUUM after deleting %d%% of the rows took %.2f s"
+            % (cutoff * 10, vacuum_s))
+        saved, a.repeats = a.repeats, 1
+        try:
+            after, _, _ = self.search(queries, gt, [a.delete_ef])
+            self.sql("DROP INDEX %s" % INDEX_NAME, "DROP INDEX")
+            self.sql("SET max_parallel_maintenance_workers = 0")
+            t = time.perf_counter()
+            self.sql(self.ddl, "CREATE INDEX")
+            fresh_s = time.perf_counter() - t
+            fresh, _, _ = self.search(queries, gt, [a.delete_ef])
+        finally:
+            a.repeats = saved
+        return {"deleted_share": cutoff / 10.0, "rows_left": int(keep.size),
+                "vacuum_s": vacuum_s, "fresh_build_s": fresh_s, "ef": a.delete_ef,
+                "recall_after_vacuum": after[0]["recall"], "recall_fresh": fresh[0]["recall"],
+                "qps_after_vacuum": after[0]["qps"], "qps_fresh": fresh[0]["qps"]}
 
     def floor(self, cur, texts):
         """The same loop through a statement that does no search: what the
@@ -781,6 +821,16 @@ def build_report(a, res):
         note = spread_note([[p["qps"] for p in r["passes"]] for r in pg["rows"]])
         if note:
             L += ["", note]
+        if "deletes" in pg:
+            d = pg["deletes"]
+            L += ["", "After deleting %.0f%% of the rows (%d left) and `VACUUM items` (**%.2f s**, "
+                  "%.2f× the %.2f s of a fresh build on the rows left): recall@%d at "
+                  "ef_search %d **%.4f** (%s QPS), against **%.4f** (%s QPS) for the fresh "
+                  "build; exact ground truth recomputed on the rows left."
+                  % (100 * d["deleted_share"], d["rows_left"], d["vacuum_s"],
+                     d["vacuum_s"] / d["fresh_build_s"], d["fresh_build_s"], a.k, d["ef"],
+                     d["recall_after_vacuum"], fmt_qps(d["qps_after_vacuum"]),
+                     d["recall_fresh"], fmt_qps(d["qps_fresh"]))]
         f = pg["floor"]
         L += ["", "Floor: the same loop through `PREPARE floor(vector) AS SELECT 0` (client, "
               "protocol, vector input, executor; no search) runs at %s QPS, p50 %.3f ms, "
@@ -879,6 +929,10 @@ def main(argv):
             efs = [None] if a.index == "none" else a.ef_search
             r["rows"], r["explain"], r["floor"] = pg.search(queries[:nq], gt[:nq], efs)
             steps["pg_search_s"] = time.perf_counter() - t
+            if a.delete_fraction > 0 and a.index == "vecgraph":
+                t = time.perf_counter()
+                r["deletes"] = pg.after_deletes(base, queries[:nq], key)
+                steps["pg_deletes_s"] = time.perf_counter() - t
             res["pg"] = r
         finally:
             pg.close()
