@@ -11,6 +11,7 @@
 
 #include "access/genam.h"
 #include "storage/bufpage.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 
 #include "vecgraph.h"
@@ -75,17 +76,28 @@ VgReadMeta(Relation index, VgMetaPageData *meta)
 				 errhint("REINDEX the index.")));
 }
 
+/*
+ * The shape of an index's tuples.  It never changes for a given relfilenode,
+ * so it is kept in the relcache entry (rd_amcache, dropped with the entry on
+ * invalidation, as by REINDEX) and the metapage is read once per backend.
+ */
 void
 VgReadShape(Relation index, VgShape *shape)
 {
-	VgMetaPageData meta;
+	if (index->rd_amcache == NULL)
+	{
+		VgMetaPageData meta;
+		VgShape    *cached = MemoryContextAlloc(index->rd_indexcxt, sizeof(VgShape));
 
-	VgReadMeta(index, &meta);
-	shape->dim = meta.dim;
-	shape->m = meta.m;
-	shape->m0 = 2 * meta.m;
-	shape->slot_bits = meta.slot_bits;
-	shape->metric = (VgMetricKind) meta.metric;
+		VgReadMeta(index, &meta);
+		cached->dim = meta.dim;
+		cached->m = meta.m;
+		cached->m0 = 2 * meta.m;
+		cached->slot_bits = meta.slot_bits;
+		cached->metric = (VgMetricKind) meta.metric;
+		index->rd_amcache = cached;
+	}
+	memcpy(shape, index->rd_amcache, sizeof(VgShape));
 }
 
 /* The metric of an index, from its operator class's distance function. */
