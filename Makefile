@@ -35,6 +35,7 @@ OBJS = \
 	src/vginsert.o \
 	src/vgnodecache.o \
 	src/vgoptions.o \
+	src/vgparallel.o \
 	src/vgplanner.o \
 	src/vgscan.o \
 	src/vgstore.o \

@@ -96,7 +96,7 @@ typedef struct VgMetaPageData
 	uint16		ef_construction;
 	uint8		slot_bits;		/* node id = block << slot_bits | (offset - 1) */
 	uint8		entry_level;
-	uint16		unused;
+	uint16		build_workers;	/* parallel workers the build launched */
 	VgNodeId	entry;			/* VG_NO_NODE when empty */
 	BlockNumber insert_page;	/* last page, where new nodes go first */
 	BlockNumber free_page;		/* lowest page with a free node slot, if any */
@@ -291,7 +291,7 @@ typedef struct VgStoreData
 typedef VgStoreData *VgStore;
 
 extern const VgGraphOps VgStoreOps;
-extern const VgAllocator *VgPallocAllocator(void);
+extern const VgAllocator *VgPallocAllocator(MemoryContext cxt);
 extern void VgStoreInit(VgStore store, Relation index, bool skip_deleted);
 extern VgGraph VgStoreGraph(VgStore store);
 extern void VgStoreReset(VgStore store);
@@ -311,7 +311,7 @@ extern float *VgValueToVector(Datum value, const VgShape *shape, Relation index)
 extern void VgWriteInitMetaPage(Relation index, const VgMetaPageData *meta);
 extern void VgInitMeta(VgMetaPageData *meta, const VgShape *shape, int ef_construction);
 extern void VgWriteArena(Relation index, const VgShape *shape, int ef_construction,
-						 VgArena *arena, uint64 orphans_linked);
+						 VgArena *arena, uint64 orphans_linked, int workers);
 
 /* Heap TIDs travel through the core as 64-bit payloads. */
 static inline uint64

@@ -19,6 +19,10 @@
  *	  The level generator has a fixed seed: building the same rows in the
  *	  same order gives the same graph.
  *
+ *	  When workers are planned, vgparallel.c builds the same graph in shared
+ *	  memory with them instead, and falls back to this serial path when it
+ *	  cannot.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -35,8 +39,8 @@
 #include "core/vg_arena.h"
 #include "vecgraph.h"
 #include "vgam.h"
+#include "vgbuild.h"
 
-#define VG_BUILD_SEED		UINT64CONST(0x5eed5eed5eed5eed)
 #define VG_INITIAL_CAPACITY 1024
 
 /* Sub-phases reported in pg_stat_progress_create_index. */
@@ -175,7 +179,7 @@ SpillToDisk(VgBuildState *bs)
 					bs->index_tuples),
 			 errdetail("The remaining rows are inserted into the index on disk, which is much slower."),
 			 errhint("Increase maintenance_work_mem to build the index faster.")));
-	VgWriteArena(bs->index, &bs->shape, bs->params.ef_construction, bs->arena, 0);
+	VgWriteArena(bs->index, &bs->shape, bs->params.ef_construction, bs->arena, 0, 0);
 	vg_insert_scratch_free(&bs->scratch);
 	pfree(bs->arena_mem);
 	bs->arena_mem = NULL;
@@ -240,15 +244,15 @@ BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 }
 
 static void
-InitBuildState(VgBuildState *bs, Relation heap, Relation index)
+InitBuildState(VgBuildState *bs, Relation heap, Relation index,
+			   const VgShape *shape, int ef_construction)
 {
-	int			ef_construction;
 	double		reltuples = heap->rd_rel->reltuples;
 
 	MemSet(bs, 0, sizeof(VgBuildState));
 	bs->heap = heap;
 	bs->index = index;
-	InitShape(index, &bs->shape, &ef_construction);
+	bs->shape = *shape;
 	bs->params = vg_hnsw_params(bs->shape.m, ef_construction);
 	bs->budget = (Size) maintenance_work_mem * 1024;
 	bs->rng = VG_BUILD_SEED;
@@ -263,61 +267,106 @@ InitBuildState(VgBuildState *bs, Relation heap, Relation index)
 	ResizeArena(bs, (uint32) Max(VG_INITIAL_CAPACITY,
 								 Min(reltuples > 0 ? reltuples * 1.05 : 0,
 									 (double) CapacityWithin(bs, bs->budget))));
-	if (vg_insert_scratch_init(&bs->scratch, &bs->params, VgPallocAllocator()) != VG_OK)
+	if (vg_insert_scratch_init(&bs->scratch, &bs->params, VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
 		elog(ERROR, "out of memory");
-	if (reltuples > 0)
-		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, (int64) reltuples);
+}
+
+/*
+ * Links unreachable nodes of a finished in-memory graph and writes it out;
+ * shared by the serial and the parallel build.
+ */
+void
+VgFinishArena(Relation index, const VgShape *shape, int ef_construction,
+			  VgArena *arena, int workers)
+{
+	VgHnswParams params = vg_hnsw_params(shape->m, ef_construction);
+	VgGraphOps	ops = vg_arena_ops;
+	VgGraph		graph = vg_arena_graph(arena, VgCoreMetric(shape->metric, shape->dim));
+	VgInsertScratch scratch;
+	uint32		linked = 0;
+	instr_time	start,
+				linked_at,
+				written;
+
+	ops.check_interrupts = CheckInterrupts;
+	graph.ops = &ops;
+	INSTR_TIME_SET_CURRENT(start);
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, VG_PHASE_LINK);
+	if (vg_insert_scratch_init(&scratch, &params, VgPallocAllocator(CurrentMemoryContext)) != VG_OK ||
+		vg_hnsw_link_orphans(&graph, &params, NULL, vg_arena_count(arena),
+							 &scratch, &linked) != VG_OK)
+		elog(ERROR, "out of memory");
+	vg_insert_scratch_free(&scratch);
+	INSTR_TIME_SET_CURRENT(linked_at);
+
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, VG_PHASE_WRITE);
+	VgWriteArena(index, shape, ef_construction, arena, linked, workers);
+	INSTR_TIME_SET_CURRENT(written);
+	INSTR_TIME_SUBTRACT(written, linked_at);
+	INSTR_TIME_SUBTRACT(linked_at, start);
+	elog(DEBUG1, "vecgraph build of \"%s\": linked %u unreachable nodes in %.3f s, wrote %u blocks in %.3f s",
+		 RelationGetRelationName(index), linked, INSTR_TIME_GET_DOUBLE(linked_at),
+		 RelationGetNumberOfBlocks(index), INSTR_TIME_GET_DOUBLE(written));
+}
+
+static void
+BuildSerial(Relation heap, Relation index, IndexInfo *indexInfo, const VgShape *shape,
+			int ef_construction, double *reltuples, double *indtuples)
+{
+	VgBuildState bs;
+
+	InitBuildState(&bs, heap, index, shape, ef_construction);
+	table_index_build_scan(heap, index, indexInfo, true, true, BuildCallback, &bs, NULL);
+	if (bs.on_disk)
+		VgStoreRelease(&bs.store);
+	else
+	{
+		vg_insert_scratch_free(&bs.scratch);
+		VgFinishArena(index, &bs.shape, ef_construction, bs.arena, 0);
+		pfree(bs.arena_mem);
+	}
+	MemoryContextDelete(bs.tuple_cxt);
+	*reltuples = bs.heap_tuples;
+	*indtuples = bs.index_tuples;
 }
 
 IndexBuildResult *
 vgbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 {
-	IndexBuildResult *result;
-	VgBuildState bs;
-	uint32		linked = 0;
-	instr_time	start,
-				loaded,
-				linked_at,
-				written;
+	IndexBuildResult *result = palloc(sizeof(IndexBuildResult));
+	VgShape		shape;
+	int			ef_construction;
+	int			workers;
+	int			launched = 0;
+	instr_time	start;
 
 	if (RelationGetNumberOfBlocks(index) != 0)
 		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
-
-	InitBuildState(&bs, heap, index);
+	InitShape(index, &shape, &ef_construction);
 	INSTR_TIME_SET_CURRENT(start);
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, VG_PHASE_LOAD);
-	table_index_build_scan(heap, index, indexInfo, true, true, BuildCallback, &bs, NULL);
-	INSTR_TIME_SET_CURRENT(loaded);
+	if (heap->rd_rel->reltuples > 0)
+		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL,
+									 (int64) heap->rd_rel->reltuples);
 
-	if (bs.on_disk)
-		VgStoreRelease(&bs.store);
-	else
+	workers = VgPlanBuildWorkers(heap, index);
+	if (workers == 0 ||
+		!VgBuildParallel(heap, index, indexInfo, &shape, ef_construction, workers,
+						 &result->heap_tuples, &result->index_tuples, &launched))
 	{
-		pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, VG_PHASE_LINK);
-		if (vg_hnsw_link_orphans(&bs.graph, &bs.params, NULL, vg_arena_count(bs.arena),
-								 &bs.scratch, &linked) != VG_OK)
-			elog(ERROR, "out of memory");
-		INSTR_TIME_SET_CURRENT(linked_at);
-		pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, VG_PHASE_WRITE);
-		VgWriteArena(index, &bs.shape, bs.params.ef_construction, bs.arena, linked);
-		vg_insert_scratch_free(&bs.scratch);
-		pfree(bs.arena_mem);
-		INSTR_TIME_SET_CURRENT(written);
-		INSTR_TIME_SUBTRACT(written, linked_at);
-		INSTR_TIME_SUBTRACT(linked_at, loaded);
-		elog(DEBUG1, "vecgraph build of \"%s\": linked %u unreachable nodes in %.3f s, wrote %u blocks in %.3f s",
-			 RelationGetRelationName(index), linked, INSTR_TIME_GET_DOUBLE(linked_at),
-			 RelationGetNumberOfBlocks(index), INSTR_TIME_GET_DOUBLE(written));
+		launched = 0;
+		BuildSerial(heap, index, indexInfo, &shape, ef_construction,
+					&result->heap_tuples, &result->index_tuples);
 	}
-	INSTR_TIME_SUBTRACT(loaded, start);
-	elog(DEBUG1, "vecgraph build of \"%s\": %.0f rows into the graph in %.3f s%s",
-		 RelationGetRelationName(index), bs.index_tuples, INSTR_TIME_GET_DOUBLE(loaded),
-		 bs.on_disk ? " (part on disk)" : "");
-	MemoryContextDelete(bs.tuple_cxt);
+	{
+		instr_time	now;
 
-	result = palloc(sizeof(IndexBuildResult));
-	result->heap_tuples = bs.heap_tuples;
-	result->index_tuples = bs.index_tuples;
+		INSTR_TIME_SET_CURRENT(now);
+		INSTR_TIME_SUBTRACT(now, start);
+		elog(DEBUG1, "vecgraph build of \"%s\": %.0f rows with %d parallel workers in %.3f s",
+			 RelationGetRelationName(index), result->index_tuples, launched,
+			 INSTR_TIME_GET_DOUBLE(now));
+	}
 	return result;
 }
 

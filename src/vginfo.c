@@ -175,8 +175,8 @@ vecgraph_index_info(PG_FUNCTION_ARGS)
 	Relation	index = OpenVecgraphIndex(PG_GETARG_OID(0));
 	IndexImage	img;
 	TupleDesc	tupdesc;
-	Datum		values[12];
-	bool		nulls[12] = {0};
+	Datum		values[13];
+	bool		nulls[13] = {0};
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -198,6 +198,7 @@ vecgraph_index_info(PG_FUNCTION_ARGS)
 	values[10] = Float8GetDatum(img.live + img.deleted > 0 ?
 								(double) img.links / (img.live + img.deleted) : 0.0);
 	values[11] = Int32GetDatum(1);
+	values[12] = Int32GetDatum(img.meta.build_workers);
 
 	index_close(index, AccessShareLock);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));

@@ -301,7 +301,7 @@ VgInsertVector(VgStore store, ItemPointer heaptid, const float *vector)
 	if (id == VG_NO_NODE)
 		id = VgStoreAddNode(store, heaptid, vector, level);
 
-	if (vg_insert_scratch_init(&scratch, &params, VgPallocAllocator()) != VG_OK)
+	if (vg_insert_scratch_init(&scratch, &params, VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
 		elog(ERROR, "out of memory");
 	st = vg_hnsw_insert(&graph, &params, id, level, &scratch);
 	if (st != VG_OK)

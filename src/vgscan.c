@@ -111,7 +111,7 @@ vgrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int nord
 	so->ef = 0;
 	so->n_results = so->next = 0;
 	so->n_returned = 0;
-	if (vg_visited_init(&so->returned, 64, VgPallocAllocator()) != VG_OK)
+	if (vg_visited_init(&so->returned, 64, VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
 		elog(ERROR, "out of memory");
 	MemoryContextSwitchTo(old);
 }
@@ -155,7 +155,7 @@ SearchRound(IndexScanDesc scan, VgScanOpaque so, int ef)
 	}
 	so->results = palloc(sizeof(VgCandidate) * ef);
 	so->store.cache = VgNodeCacheCreate(so->store.shape.m0, ef * so->store.shape.m0);
-	if (vg_search_scratch_init(&so->scratch, so->store.shape.m0, ef, VgPallocAllocator()) != VG_OK)
+	if (vg_search_scratch_init(&so->scratch, so->store.shape.m0, ef, VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
 		elog(ERROR, "out of memory");
 	st = vg_hnsw_search(&graph, so->query, ef, ef, &so->scratch, so->results, &so->n_results);
 	if (st != VG_OK)

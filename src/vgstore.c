@@ -39,7 +39,7 @@
 static void *
 PallocAlloc(void *ctx, size_t size)
 {
-	return MemoryContextAllocHuge(CurrentMemoryContext, size);
+	return MemoryContextAllocHuge((MemoryContext) ctx, size);
 }
 
 static void
@@ -48,13 +48,20 @@ PallocRelease(void *ctx, void *ptr)
 	pfree(ptr);
 }
 
-/* An allocator over palloc in the memory context current at each call. */
+/*
+ * An allocator over palloc in cxt, allocated in cxt: whatever the core
+ * allocates through it -- also when a heap or visited set grows later,
+ * under another current context -- lives and dies with cxt.
+ */
 const VgAllocator *
-VgPallocAllocator(void)
+VgPallocAllocator(MemoryContext cxt)
 {
-	static const VgAllocator allocator = {PallocAlloc, PallocRelease, NULL};
+	VgAllocator *a = MemoryContextAlloc(cxt, sizeof(VgAllocator));
 
-	return &allocator;
+	a->alloc = PallocAlloc;
+	a->release = PallocRelease;
+	a->ctx = cxt;
+	return a;
 }
 
 /*

@@ -135,7 +135,7 @@ RepairCandidates(VgVacuumState *vs, VgNodeId node, int level, const VgNodeId *li
 	int			count = 0;
 	VgStatus	st = VG_OK;
 
-	vg_visited_init(&seen, max, VgPallocAllocator());
+	vg_visited_init(&seen, max, VgPallocAllocator(CurrentMemoryContext));
 	vg_visited_add(&seen, node, &st);
 	for (int i = 0; i < n && count < max; i++)
 	{
@@ -359,7 +359,7 @@ LinkOrphans(VgVacuumState *vs)
 	params = vg_hnsw_params(meta.m, meta.ef_construction);
 	VgStoreInit(&store, vs->index, true);
 	graph = VgStoreGraph(&store);
-	if (vg_insert_scratch_init(&scratch, &params, VgPallocAllocator()) != VG_OK ||
+	if (vg_insert_scratch_init(&scratch, &params, VgPallocAllocator(CurrentMemoryContext)) != VG_OK ||
 		vg_hnsw_link_orphans(&graph, &params, vs->live_ids, vs->n_live_ids,
 							 &scratch, &linked) != VG_OK)
 		elog(ERROR, "out of memory");
@@ -378,7 +378,7 @@ ScanIndex(VgVacuumState *vs, IndexVacuumInfo *info, IndexBulkDeleteResult *stats
 
 	vs->index = info->index;
 	VgStoreInit(&vs->store, info->index, false);
-	vg_visited_init(&vs->deleted, 1024, VgPallocAllocator());
+	vg_visited_init(&vs->deleted, 1024, VgPallocAllocator(CurrentMemoryContext));
 	vs->top_live = VG_NO_NODE;
 	vs->top_level = 0;
 	vs->live = 0;

@@ -340,7 +340,7 @@ WriteNodePages(BulkWriter *bw, const VgShape *shape, VgArena *arena, const Place
 /* Writes the metapage and the arena's graph into the empty index. */
 void
 VgWriteArena(Relation index, const VgShape *shape, int ef_construction,
-			 VgArena *arena, uint64 orphans_linked)
+			 VgArena *arena, uint64 orphans_linked, int workers)
 {
 	VgMetaPageData meta;
 	Placement	p;
@@ -368,6 +368,7 @@ VgWriteArena(Relation index, const VgShape *shape, int ef_construction,
 	}
 	meta.live_nodes = vg_arena_count(arena);
 	meta.build_orphans_linked = orphans_linked;
+	meta.build_workers = (uint16) workers;
 
 	BulkBegin(&bw, index);
 	FillMetaPage(page.data, &meta);
