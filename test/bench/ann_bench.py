@@ -143,6 +143,11 @@ def parse_args(argv):
     p.add_argument("--dbname", default="vecgraph_bench",
                    help="database created (dropped first if it exists) for the run (default vecgraph_bench)")
     p.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
+    p.add_argument("--build-workers", default="0",
+                   help="max_parallel_maintenance_workers values to build with, e.g. 0,1,2; each "
+                        "is built --build-repeats times and every build's recall@k at "
+                        "--delete-ef is measured; the search rows use the serial (0) build "
+                        "(default 0)")
     p.add_argument("--delete-fraction", type=float, default=0.0,
                    help="after the search rows: delete this share of the rows (ids whose "
                         "last digit is below fraction * 10), VACUUM (timed), and compare "
@@ -493,25 +498,56 @@ class Postgres:
         table_mib = self.scalar("SELECT pg_total_relation_size('items')") / 1048576.0
         return {"copy_s": copy_s, "vacuum_analyze_s": vacuum_s, "table_mib": table_mib}
 
-    def build_index(self):
-        a = self.a
-        self.sql("SET max_parallel_maintenance_workers = 0")
-        ddl = ("CREATE INDEX %s ON items USING vecgraph (embedding vector_l2_ops) "
-               "WITH (m = %d, ef_construction = %d)" % (INDEX_NAME, a.m, a.ef_construction))
-        self.ddl = ddl
-        times = []
-        for i in range(a.build_repeats):
-            if i:
-                self.sql("DROP INDEX %s" % INDEX_NAME, "DROP INDEX")
-            say("vecgraph: %s (%d of %d)" % (ddl, i + 1, a.build_repeats))
-            t = time.perf_counter()
-            self.sql(ddl, "CREATE INDEX")
-            times.append(time.perf_counter() - t)
-            say("vecgraph: index built in %.2f s" % times[-1])
-        size = self.scalar("SELECT pg_relation_size('%s')" % INDEX_NAME)
+    def build_once(self, workers):
+        """Drops and builds the index with max_parallel_maintenance_workers =
+        workers; returns (seconds, workers launched)."""
+        self.sql("DROP INDEX IF EXISTS %s" % INDEX_NAME, "DROP INDEX")
+        self.sql("SET max_parallel_maintenance_workers = %d" % workers)
+        say("vecgraph: %s (max_parallel_maintenance_workers %d)" % (self.ddl, workers))
+        t = time.perf_counter()
+        self.sql(self.ddl, "CREATE INDEX")
+        elapsed = time.perf_counter() - t
         self.sql("RESET max_parallel_maintenance_workers")
-        return {"ddl": ddl, "build_s": statistics.median(times), "build_s_runs": times,
-                "index_mib": size / 1048576.0}
+        launched = self.scalar("SELECT build_workers FROM vecgraph_index_info('%s')" % INDEX_NAME)
+        say("vecgraph: index built in %.2f s with %s parallel workers" % (elapsed, launched))
+        return elapsed, launched
+
+    def build_index(self, queries=None, gt=None):
+        """Builds with every --build-workers value, --build-repeats times each,
+        recording each build's recall at --delete-ef; ends with a serial build
+        (the index the search rows use)."""
+        a = self.a
+        self.ddl = ("CREATE INDEX %s ON items USING vecgraph (embedding vector_l2_ops) "
+                    "WITH (m = %d, ef_construction = %d)" % (INDEX_NAME, a.m, a.ef_construction))
+        workers_list = [int(w) for w in str(a.build_workers).split(",")]
+        by_workers = []
+        for w in sorted(set(workers_list) - {0}) + [0]:
+            times, launched, recalls = [], [], []
+            for _ in range(a.build_repeats):
+                t, n = self.build_once(w)
+                times.append(t)
+                launched.append(n)
+                if queries is not None and len(workers_list) > 1:
+                    recalls.append(self.recall_once(queries, gt, a.delete_ef))
+            by_workers.append({"workers": w, "launched": launched, "build_s": statistics.median(times),
+                               "build_s_runs": times, "recalls": recalls})
+        serial = by_workers[-1]
+        size = self.scalar("SELECT pg_relation_size('%s')" % INDEX_NAME)
+        return {"ddl": self.ddl, "build_s": serial["build_s"], "build_s_runs": serial["build_s_runs"],
+                "index_mib": size / 1048576.0, "by_workers": by_workers}
+
+    def recall_once(self, queries, gt, ef):
+        """recall@k of one untimed pass at ef_search = ef."""
+        a = self.a
+        cur = self.conn.cursor()
+        cur.execute("SET vecgraph.ef_search = %d" % ef)
+        texts = [s.rstrip("\n") for s in _split_lines(datasets.copy_text(queries, ids=False))]
+        results = []
+        for t in texts:
+            cur.execute("SELECT id FROM items ORDER BY embedding <-> '%s' LIMIT %d" % (t, a.k))
+            results.append([r[0] for r in cur.fetchall()])
+        cur.execute("RESET vecgraph.ef_search")
+        return recall_at_k(results, gt, a.k)
 
     def check_ef_search_guc(self):
         # An unknown dotted setting is accepted as a placeholder, so SET alone
@@ -809,6 +845,24 @@ def build_report(a, res):
                      " (median of %d: %s)" % (len(ix["build_s_runs"]),
                                               ", ".join("%.2f" % t for t in ix["build_s_runs"])),
                      ix["index_mib"])]
+            bw = ix.get("by_workers", [])
+            if len(bw) > 1:
+                serial_s = bw[-1]["build_s"]
+                rows = []
+                for b in bw:
+                    rec = b["recalls"]
+                    rows.append([str(b["workers"]), ", ".join(str(n) for n in b["launched"]),
+                                 "%.2f" % b["build_s"],
+                                 ", ".join("%.2f" % t for t in b["build_s_runs"]),
+                                 "%.2f×" % (serial_s / b["build_s"]),
+                                 ", ".join("%.4f" % r for r in rec) if rec else "—",
+                                 "%.4f ± %.4f" % (statistics.mean(rec), statistics.pstdev(rec))
+                                 if rec else "—"])
+                L += ["", "Builds by `max_parallel_maintenance_workers` (median of %d each; "
+                      "speedup against the serial build; recall@%d at ef_search %d of each build):"
+                      % (a.build_repeats, a.k, a.delete_ef), "",
+                      md_table(["workers", "launched", "build s", "runs", "speedup",
+                                "recall of each build", "mean ± sd"], rows, "rrrrrrr")]
         L += ["", "Plan of the query:", "", "```", pg["explain"], "```", ""]
         if "hnswlib" in res:
             L.append("hnswlib QPS at this recall: linear interpolation between the two "
@@ -921,7 +975,8 @@ def main(argv):
                  "settings": pg.settings, "load": load}
             if a.index == "vecgraph":
                 t = time.perf_counter()
-                r["index"] = pg.build_index()
+                nq_build = a.pg_queries or queries.shape[0]
+                r["index"] = pg.build_index(queries[:nq_build], gt[:nq_build])
                 steps["pg_create_index_s"] = time.perf_counter() - t
             nq = a.pg_queries or queries.shape[0]
             r["queries"] = nq
