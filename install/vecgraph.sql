@@ -247,6 +247,12 @@ CREATE FUNCTION vecgraph_index_info(index regclass,
 	OUT mean_out_degree float8, OUT partitions int, OUT build_workers int)
 	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
 
+CREATE FUNCTION vecgraph_index_partitions(index regclass,
+	OUT partition int, OUT nodes bigint, OUT deleted_nodes bigint,
+	OUT entry_point bigint, OUT levels int)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
+
 -- Reads the whole index and table: like amcheck's functions, not for
 -- everyone by default.
 CREATE FUNCTION vecgraph_check(index regclass) RETURNS SETOF text

@@ -32,7 +32,7 @@ vecgraph_handler(PG_FUNCTION_ARGS)
 	am->amstorage = false;
 	am->amclusterable = false;
 	am->ampredlocks = false;
-	am->amcanparallel = false;
+	am->amcanparallel = true;
 	am->amcaninclude = false;
 	am->amusemaintenanceworkmem = true;
 	am->amparallelvacuumoptions = VACUUM_OPTION_PARALLEL_BULKDEL;
@@ -57,9 +57,9 @@ vecgraph_handler(PG_FUNCTION_ARGS)
 	am->amendscan = vgendscan;
 	am->ammarkpos = NULL;
 	am->amrestrpos = NULL;
-	am->amestimateparallelscan = NULL;
-	am->aminitparallelscan = NULL;
-	am->amparallelrescan = NULL;
+	am->amestimateparallelscan = vgestimateparallelscan;
+	am->aminitparallelscan = vginitparallelscan;
+	am->amparallelrescan = vgparallelrescan;
 
 	PG_RETURN_POINTER(am);
 }

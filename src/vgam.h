@@ -14,6 +14,7 @@
  *		uint8	level				top HNSW level of the node
  *		uint8	flags				VG_NODE_DELETED, ...
  *		uint16	count0				length of the level-0 list
+ *		uint16	partition			which graph of the index it belongs to
  *		VgNodeId upper				its upper tuple, or VG_NO_NODE
  *		VgNodeId links0[m0]			level-0 neighbours (m0 = 2m)
  *		float	vector[dim]			normalised for cosine
@@ -85,6 +86,15 @@ typedef enum VgMetricKind
 #define VG_MAX_EF_CONSTRUCTION		1000
 #define VG_DEFAULT_EF_CONSTRUCTION	64
 
+/* One partition's graph: its entry point and size. */
+typedef struct VgPartitionMeta
+{
+	VgNodeId	entry;			/* VG_NO_NODE when the partition is empty */
+	uint8		entry_level;
+	uint8		unused[3];
+	uint64		nodes;			/* live nodes, as of the last build or VACUUM */
+} VgPartitionMeta;
+
 typedef struct VgMetaPageData
 {
 	uint32		magic;
@@ -95,14 +105,15 @@ typedef struct VgMetaPageData
 	uint16		m;
 	uint16		ef_construction;
 	uint8		slot_bits;		/* node id = block << slot_bits | (offset - 1) */
-	uint8		entry_level;
+	uint8		unused;
 	uint16		build_workers;	/* parallel workers the build launched */
-	VgNodeId	entry;			/* VG_NO_NODE when empty */
+	uint16		partitions;		/* graphs in the index, 1 .. VG_MAX_PARTITIONS */
 	BlockNumber insert_page;	/* last page, where new nodes go first */
 	BlockNumber free_page;		/* lowest page with a free node slot, if any */
 	uint64		live_nodes;
 	uint64		deleted_nodes;
 	uint64		build_orphans_linked;	/* for vecgraph_index_info */
+	VgPartitionMeta part[VG_MAX_PARTITIONS];
 } VgMetaPageData;
 
 typedef VgMetaPageData *VgMetaPage;
@@ -131,6 +142,7 @@ typedef struct VgNodeTupleData
 	uint8		level;
 	uint8		flags;
 	uint16		count0;
+	uint16		partition;
 	VgNodeId	upper;
 	VgNodeId	links0[FLEXIBLE_ARRAY_MEMBER];
 } VgNodeTupleData;
@@ -152,8 +164,26 @@ typedef struct VgShape
 	int			m;
 	int			m0;
 	int			slot_bits;
+	int			partitions;
 	VgMetricKind metric;
 } VgShape;
+
+/*
+ * The partition a row belongs to: a hash of its heap TID, so partitions are
+ * unbiased samples of the table of nearly equal size, and a row's partition
+ * never changes.
+ */
+static inline int
+VgPartitionOf(ItemPointer tid, int partitions)
+{
+	uint64		x = ((uint64) ItemPointerGetBlockNumberNoCheck(tid) << 16) |
+		ItemPointerGetOffsetNumberNoCheck(tid);
+
+	if (partitions <= 1)
+		return 0;
+	x *= UINT64CONST(0x9E3779B97F4A7C15);
+	return (int) ((x >> 32) % (uint64) partitions);
+}
 
 static inline float *
 VgNodeVector(VgNodeTuple t, const VgShape *s)
@@ -228,6 +258,7 @@ extern VgMetricKind VgIndexMetric(Relation index);
 extern VgMetric VgCoreMetric(VgMetricKind metric, int dim);
 extern bool VgPrepareVector(VgMetricKind metric, float *x, int dim);
 extern BlockNumber VgMaxNodeBlocks(const VgShape *shape);
+extern double VgEstimateRows(Relation heap);
 
 /* options */
 typedef struct VgOptions
@@ -236,11 +267,13 @@ typedef struct VgOptions
 	int			graph_offset;	/* offset of the "graph" string */
 	int			m;
 	int			ef_construction;
+	int			partitions_offset;	/* "auto" or 1 .. 64 */
 } VgOptions;
 
 extern bytea *vgoptions(Datum reloptions, bool validate);
 extern int	VgOptionM(Relation index);
 extern int	VgOptionEfConstruction(Relation index);
+extern int	VgOptionPartitions(Relation index, double rows);
 extern void VgInitReloptions(void);
 extern void VgDefineSettings(void);
 
@@ -272,6 +305,9 @@ extern void vgrescan(IndexScanDesc scan, ScanKey keys, int nkeys,
 					 ScanKey orderbys, int norderbys);
 extern bool vggettuple(IndexScanDesc scan, ScanDirection dir);
 extern void vgendscan(IndexScanDesc scan);
+extern Size vgestimateparallelscan(void);
+extern void vginitparallelscan(void *target);
+extern void vgparallelrescan(IndexScanDesc scan);
 
 /* vgstore.c: the graph adapter over index pages */
 typedef struct VgStoreData
@@ -286,6 +322,7 @@ typedef struct VgStoreData
 	struct VgNodeCache *cache;	/* scans: what distances() saw, or NULL */
 	Buffer	   *recent;			/* this backend's recent buffer of each block */
 	BlockNumber n_recent;
+	int			partition;		/* the graph entry and offer_entry act on */
 } VgStoreData;
 
 typedef VgStoreData *VgStore;

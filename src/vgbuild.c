@@ -80,9 +80,9 @@ CheckInterrupts(void *store)
 	CHECK_FOR_INTERRUPTS();
 }
 
-/* The shape an index will have, checked against the limits. */
+/* The shape an index of heap will have, checked against the limits. */
 static void
-InitShape(Relation index, VgShape *shape, int *ef_construction)
+InitShape(Relation heap, Relation index, VgShape *shape, int *ef_construction)
 {
 	int			typmod = TupleDescAttr(RelationGetDescr(index), 0)->atttypmod;
 
@@ -115,6 +115,7 @@ InitShape(Relation index, VgShape *shape, int *ef_construction)
 						shape->dim, shape->m, VgNodeTupleSize(shape), (Size) VG_MAX_ITEM_SIZE),
 				 errhint("Use a smaller m.")));
 	shape->slot_bits = VgSlotBits(shape);
+	shape->partitions = VgOptionPartitions(index, heap ? VgEstimateRows(heap) : 0);
 }
 
 /* Allocates an arena for capacity nodes, copying the current one if any. */
@@ -192,10 +193,11 @@ static void
 AddInMemory(VgBuildState *bs, ItemPointer tid, const float *vector)
 {
 	int			level = vg_hnsw_random_level(bs->params.level_mult, &bs->rng);
+	int			partition = VgPartitionOf(tid, bs->shape.partitions);
 	VgNodeId	id;
 	VgStatus	st;
 
-	st = vg_arena_add(bs->arena, vector, level, VgTidToPayload(tid), &id);
+	st = vg_arena_add(bs->arena, vector, level, partition, VgTidToPayload(tid), &id);
 	if (st == VG_ERR_FULL)
 	{
 		if (!GrowArena(bs))
@@ -204,8 +206,9 @@ AddInMemory(VgBuildState *bs, ItemPointer tid, const float *vector)
 			VgInsertVector(&bs->store, tid, vector);
 			return;
 		}
-		st = vg_arena_add(bs->arena, vector, level, VgTidToPayload(tid), &id);
+		st = vg_arena_add(bs->arena, vector, level, partition, VgTidToPayload(tid), &id);
 	}
+	bs->graph.partition = partition;
 	if (st == VG_OK)
 		st = vg_hnsw_insert(&bs->graph, &bs->params, id, level, &bs->scratch);
 	if (st != VG_OK)
@@ -292,10 +295,28 @@ VgFinishArena(Relation index, const VgShape *shape, int ef_construction,
 	graph.ops = &ops;
 	INSTR_TIME_SET_CURRENT(start);
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, VG_PHASE_LINK);
-	if (vg_insert_scratch_init(&scratch, &params, VgPallocAllocator(CurrentMemoryContext)) != VG_OK ||
-		vg_hnsw_link_orphans(&graph, &params, NULL, vg_arena_count(arena),
-							 &scratch, &linked) != VG_OK)
+	if (vg_insert_scratch_init(&scratch, &params, VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
 		elog(ERROR, "out of memory");
+	for (int part = 0; part < shape->partitions; part++)
+	{
+		uint32		n = vg_arena_count(arena);
+		VgNodeId   *ids = palloc_extended(sizeof(VgNodeId) * Max(n, 1), MCXT_ALLOC_HUGE);
+		uint32		count = 0;
+		uint32		part_linked;
+
+		/* with one partition, every node: the dense ids need no list */
+		if (shape->partitions > 1)
+			for (VgNodeId id = 0; id < n; id++)
+				if (vg_arena_partition(arena, id) == part)
+					ids[count++] = id;
+		graph.partition = part;
+		if (vg_hnsw_link_orphans(&graph, &params, shape->partitions > 1 ? ids : NULL,
+								 shape->partitions > 1 ? count : n,
+								 &scratch, &part_linked) != VG_OK)
+			elog(ERROR, "out of memory");
+		linked += part_linked;
+		pfree(ids);
+	}
 	vg_insert_scratch_free(&scratch);
 	INSTR_TIME_SET_CURRENT(linked_at);
 
@@ -342,7 +363,7 @@ vgbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 
 	if (RelationGetNumberOfBlocks(index) != 0)
 		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
-	InitShape(index, &shape, &ef_construction);
+	InitShape(heap, index, &shape, &ef_construction);
 	INSTR_TIME_SET_CURRENT(start);
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, VG_PHASE_LOAD);
 	if (heap->rd_rel->reltuples > 0)
@@ -378,7 +399,7 @@ vgbuildempty(Relation index)
 	int			ef_construction;
 	VgMetaPageData meta;
 
-	InitShape(index, &shape, &ef_construction);
+	InitShape(NULL, index, &shape, &ef_construction);
 	VgInitMeta(&meta, &shape, ef_construction);
 	VgWriteInitMetaPage(index, &meta);
 }

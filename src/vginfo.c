@@ -44,6 +44,7 @@ typedef struct NodeInfo
 	ItemPointerData heaptid;
 	uint8		level;
 	uint8		flags;
+	uint16		partition;
 	bool		reached;
 } NodeInfo;
 
@@ -60,6 +61,9 @@ typedef struct IndexImage
 	int64		deleted;
 	int64		links;
 	int			max_level;		/* of live nodes */
+	int64		part_live[VG_MAX_PARTITIONS];
+	int64		part_deleted[VG_MAX_PARTITIONS];
+	int			part_max_level[VG_MAX_PARTITIONS];
 } IndexImage;
 
 typedef struct UpperInfo
@@ -103,6 +107,9 @@ ReadIndex(IndexImage *img, Relation index)
 	img->uppers = MakeTable("vecgraph uppers", sizeof(UpperInfo));
 	img->live = img->deleted = img->links = 0;
 	img->max_level = 0;
+	MemSet(img->part_live, 0, sizeof(img->part_live));
+	MemSet(img->part_deleted, 0, sizeof(img->part_deleted));
+	MemSet(img->part_max_level, 0, sizeof(img->part_max_level));
 
 	for (BlockNumber blkno = 1; blkno < img->nblocks; blkno++)
 	{
@@ -129,14 +136,20 @@ ReadIndex(IndexImage *img, Relation index)
 				n->heaptid = t->heaptid;
 				n->level = t->level;
 				n->flags = t->flags;
+				n->partition = Min(t->partition, VG_MAX_PARTITIONS - 1);
 				n->reached = false;
 				if (t->flags & VG_NODE_DELETED)
+				{
 					img->deleted++;
+					img->part_deleted[n->partition]++;
+				}
 				else
 				{
 					/* freed slots keep their level for reuse: count live ones */
 					img->live++;
+					img->part_live[n->partition]++;
 					img->max_level = Max(img->max_level, t->level);
+					img->part_max_level[n->partition] = Max(img->part_max_level[n->partition], t->level);
 				}
 				img->links += t->count0;
 			}
@@ -191,13 +204,13 @@ vecgraph_index_info(PG_FUNCTION_ARGS)
 	values[6] = Int64GetDatum(img.deleted);
 	values[7] = Int64GetDatum((int64) img.nblocks);
 	values[8] = Int32GetDatum(img.live > 0 ? img.max_level + 1 : 0);
-	if (img.meta.entry == VG_NO_NODE)
+	if (img.meta.part[0].entry == VG_NO_NODE)
 		nulls[9] = true;
 	else
-		values[9] = Int64GetDatum((int64) img.meta.entry);
+		values[9] = Int64GetDatum((int64) img.meta.part[0].entry);
 	values[10] = Float8GetDatum(img.live + img.deleted > 0 ?
 								(double) img.links / (img.live + img.deleted) : 0.0);
-	values[11] = Int32GetDatum(1);
+	values[11] = Int32GetDatum(img.shape.partitions);
 	values[12] = Int32GetDatum(img.meta.build_workers);
 
 	index_close(index, AccessShareLock);
@@ -258,6 +271,9 @@ CheckLists(CheckState *cs, NodeInfo *n, VgNodeId *list)
 			else if (to->level < lv)
 				Report(cs, "node %u links at level %d to node %u, whose top level is %d",
 					   n->id, lv, to->id, to->level);
+			else if (to->partition != n->partition)
+				Report(cs, "node %u of partition %d links to node %u of partition %d",
+					   n->id, n->partition, to->id, to->partition);
 		}
 	}
 }
@@ -282,30 +298,39 @@ CheckUpper(CheckState *cs, NodeInfo *n)
 	}
 }
 
-/* Marks every node reachable from the entry point over any level. */
+/*
+ * Marks every node reachable from partition part's entry point over any
+ * level, and checks the entry point.
+ */
 static void
-MarkReachable(CheckState *cs, VgNodeId *list)
+MarkReachable(CheckState *cs, int part, VgNodeId *list)
 {
 	IndexImage *img = cs->img;
-	VgNodeId   *queue = palloc(sizeof(VgNodeId) * Max(img->live + img->deleted, 1));
+	VgPartitionMeta *pm = &img->meta.part[part];
+	VgNodeId   *queue;
 	int64		head = 0,
 				tail = 0;
-	NodeInfo   *entry = hash_search(img->nodes, &img->meta.entry, HASH_FIND, NULL);
+	NodeInfo   *entry;
 
-	if (img->meta.entry == VG_NO_NODE)
+	if (pm->entry == VG_NO_NODE)
 	{
-		if (img->live + img->deleted > 0)
-			Report(cs, "index has nodes but no entry point");
+		if (img->part_live[part] > 0)
+			Report(cs, "partition %d has live nodes but no entry point", part);
 		return;
 	}
+	entry = hash_search(img->nodes, &pm->entry, HASH_FIND, NULL);
 	if (entry == NULL)
 	{
-		Report(cs, "entry point %u is not a node", img->meta.entry);
+		Report(cs, "entry point %u of partition %d is not a node", pm->entry, part);
 		return;
 	}
-	if (entry->level != img->meta.entry_level || entry->level != img->max_level)
-		Report(cs, "entry point %u has level %d, the metapage says %d, the top node level is %d",
-			   entry->id, entry->level, img->meta.entry_level, img->max_level);
+	if (entry->partition != part)
+		Report(cs, "entry point %u of partition %d belongs to partition %d",
+			   entry->id, part, entry->partition);
+	if (entry->level != pm->entry_level || entry->level != img->part_max_level[part])
+		Report(cs, "entry point %u of partition %d has level %d, the metapage says %d, the top node level is %d",
+			   entry->id, part, entry->level, pm->entry_level, img->part_max_level[part]);
+	queue = palloc(sizeof(VgNodeId) * Max(img->live + img->deleted, 1));
 	entry->reached = true;
 	queue[tail++] = entry->id;
 	while (head < tail)
@@ -419,7 +444,8 @@ vecgraph_check(PG_FUNCTION_ARGS)
 		CheckUpper(&cs, n);
 		CheckLists(&cs, n, list);
 	}
-	MarkReachable(&cs, list);
+	for (int part = 0; part < img.shape.partitions; part++)
+		MarkReachable(&cs, part, list);
 	hash_seq_init(&seq, img.nodes);
 	while ((n = hash_seq_search(&seq)) != NULL)
 		if (!n->reached && !(n->flags & VG_NODE_DELETED))
@@ -432,6 +458,39 @@ vecgraph_check(PG_FUNCTION_ARGS)
 
 	VgStoreRelease(&cs.store);
 	table_close(heap, AccessShareLock);
+	index_close(index, AccessShareLock);
+	return (Datum) 0;
+}
+
+/*
+ * vecgraph_index_partitions(index): one row per partition of the index:
+ * its live and deleted nodes, entry point and levels.
+ */
+PG_FUNCTION_INFO_V1(vecgraph_index_partitions);
+Datum
+vecgraph_index_partitions(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Relation	index = OpenVecgraphIndex(PG_GETARG_OID(0));
+	IndexImage	img;
+
+	InitMaterializedSRF(fcinfo, 0);
+	ReadIndex(&img, index);
+	for (int part = 0; part < img.shape.partitions; part++)
+	{
+		Datum		values[5];
+		bool		nulls[5] = {0};
+
+		values[0] = Int32GetDatum(part);
+		values[1] = Int64GetDatum(img.part_live[part]);
+		values[2] = Int64GetDatum(img.part_deleted[part]);
+		if (img.meta.part[part].entry == VG_NO_NODE)
+			nulls[3] = true;
+		else
+			values[3] = Int64GetDatum((int64) img.meta.part[part].entry);
+		values[4] = Int32GetDatum(img.part_live[part] > 0 ? img.part_max_level[part] + 1 : 0);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
 	index_close(index, AccessShareLock);
 	return (Datum) 0;
 }

@@ -48,12 +48,14 @@ VgRandomLevel(int m)
 
 /* A node tuple image with empty lists (palloc'd). */
 static VgNodeTuple
-MakeNodeTuple(const VgShape *shape, ItemPointer heaptid, const float *vector, int level)
+MakeNodeTuple(const VgShape *shape, ItemPointer heaptid, const float *vector, int level,
+			  int partition)
 {
 	VgNodeTuple t = palloc0(VgNodeTupleSize(shape));
 
 	t->heaptid = *heaptid;
 	t->level = (uint8) level;
+	t->partition = (uint16) partition;
 	t->upper = VG_NO_NODE;
 	memcpy(VgNodeVector(t, shape), vector, sizeof(float) * shape->dim);
 	return t;
@@ -223,6 +225,7 @@ ReuseOnPage(VgStore store, BlockNumber blkno, ItemPointer heaptid,
 		t->heaptid = *heaptid;
 		t->flags = 0;
 		t->count0 = 0;
+		t->partition = (uint16) store->partition;
 		memcpy(VgNodeVector(t, &store->shape), vector, sizeof(float) * store->shape.dim);
 		*level = t->level;
 		id = VgMakeNodeId(blkno, off, &store->shape);
@@ -268,7 +271,7 @@ VgNodeId
 VgStoreAddNode(VgStore store, ItemPointer heaptid, const float *vector, int level)
 {
 	const VgShape *shape = &store->shape;
-	VgNodeTuple node = MakeNodeTuple(shape, heaptid, vector, level);
+	VgNodeTuple node = MakeNodeTuple(shape, heaptid, vector, level, store->partition);
 	VgUpperTuple upper = level > 0 ? MakeUpperTuple(shape, level) : NULL;
 
 	if (upper && VgNodeTupleSize(shape) + VgUpperTupleSize(shape, level) +
@@ -287,7 +290,7 @@ VgInsertVector(VgStore store, ItemPointer heaptid, const float *vector)
 	VgMetaPageData meta;
 	VgHnswParams params;
 	VgInsertScratch scratch;
-	VgGraph		graph = VgStoreGraph(store);
+	VgGraph		graph;
 	VgNodeId	id;
 	int			level;
 	VgStatus	st;
@@ -295,6 +298,8 @@ VgInsertVector(VgStore store, ItemPointer heaptid, const float *vector)
 	VgReadMeta(store->index, &meta);
 	params = vg_hnsw_params(meta.m, meta.ef_construction);
 	level = VgRandomLevel(meta.m);
+	store->partition = VgPartitionOf(heaptid, store->shape.partitions);
+	graph = VgStoreGraph(store);
 	id = VG_NO_NODE;
 	if (meta.free_page != InvalidBlockNumber)
 		id = ReuseFreeSlot(store, meta.free_page, heaptid, vector, &level);

@@ -30,6 +30,31 @@ ValidateGraphKind(const char *value)
 				 errhint("Valid values are \"hnsw\".")));
 }
 
+/* "auto", or a whole number of partitions from 1 to VG_MAX_PARTITIONS. */
+static int
+ParsePartitions(const char *value)
+{
+	char	   *end;
+	long		n;
+
+	if (value == NULL || pg_strcasecmp(value, "auto") == 0)
+		return 0;
+	n = strtol(value, &end, 10);
+	if (end == value || *end != '\0' || n < 1 || n > VG_MAX_PARTITIONS)
+		return -1;
+	return (int) n;
+}
+
+static void
+ValidatePartitions(const char *value)
+{
+	if (ParsePartitions(value) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for parameter \"partitions\": \"%s\"", value),
+				 errhint("Use a whole number from 1 to %d, or auto.", VG_MAX_PARTITIONS)));
+}
+
 void
 VgInitReloptions(void)
 {
@@ -40,6 +65,9 @@ VgInitReloptions(void)
 	add_int_reloption(vg_relopt_kind, "m",
 					  "Neighbours each node links to per level (2m at level 0)",
 					  VG_DEFAULT_M, VG_MIN_M, VG_MAX_M, AccessExclusiveLock);
+	add_string_reloption(vg_relopt_kind, "partitions",
+						 "Graphs the index is split into (searched by parallel scans), or auto",
+						 "auto", ValidatePartitions, AccessExclusiveLock);
 	add_int_reloption(vg_relopt_kind, "ef_construction",
 					  "Candidates considered per insertion while building",
 					  VG_DEFAULT_EF_CONSTRUCTION, VG_MIN_EF_CONSTRUCTION,
@@ -74,6 +102,7 @@ vgoptions(Datum reloptions, bool validate)
 		{"graph", RELOPT_TYPE_STRING, offsetof(VgOptions, graph_offset)},
 		{"m", RELOPT_TYPE_INT, offsetof(VgOptions, m)},
 		{"ef_construction", RELOPT_TYPE_INT, offsetof(VgOptions, ef_construction)},
+		{"partitions", RELOPT_TYPE_STRING, offsetof(VgOptions, partitions_offset)},
 	};
 
 	return (bytea *) build_reloptions(reloptions, validate, vg_relopt_kind,
@@ -94,4 +123,35 @@ VgOptionEfConstruction(Relation index)
 	VgOptions  *opts = (VgOptions *) index->rd_options;
 
 	return opts ? opts->ef_construction : VG_DEFAULT_EF_CONSTRUCTION;
+}
+
+/*
+ * Rows per partition that the automatic choice aims for.  Below it, one
+ * graph: more partitions only add work to every search.  Above, a search
+ * of a partition of this size costs little more than of a larger one (the
+ * cost grows with the logarithm of the size), so splitting lets parallel
+ * scans share the work with little extra.
+ */
+#define VG_ROWS_PER_PARTITION 250000
+
+/*
+ * The partitions of an index about to hold rows rows: the reloption if
+ * given, else one per VG_ROWS_PER_PARTITION rows, rounded down to a power
+ * of two (so that partitions divide evenly among 2, 4, ... participants).
+ */
+int
+VgOptionPartitions(Relation index, double rows)
+{
+	VgOptions  *opts = (VgOptions *) index->rd_options;
+	int			n = 0;
+	int			automatic = 1;
+
+	if (opts != NULL && opts->partitions_offset != 0)
+		n = ParsePartitions((char *) opts + opts->partitions_offset);
+	if (n > 0)
+		return n;
+	while (automatic * 2 <= VG_MAX_PARTITIONS &&
+		   rows >= (double) VG_ROWS_PER_PARTITION * automatic * 2)
+		automatic *= 2;
+	return automatic;
 }

@@ -164,20 +164,6 @@ VgPlanBuildWorkers(Relation heap, Relation index)
 	return Min(workers, max_parallel_maintenance_workers);
 }
 
-/* Rows the table probably holds, for sizing the arena. */
-static double
-EstimateRows(Relation heap)
-{
-	BlockNumber pages;
-	double		tuples;
-	double		allvisfrac;
-
-	if (heap->rd_rel->reltuples > 0)
-		return heap->rd_rel->reltuples;
-	estimate_rel_size(heap, NULL, &pages, &tuples, &allvisfrac);
-	return tuples;
-}
-
 /*
  * Can /dev/shm hold a segment of size bytes?  Containers often give it
  * 64 MB; POSIX shared memory past that fails the build at allocation.
@@ -199,14 +185,16 @@ static void
 InsertShared(VgParticipant *p, ItemPointer tid, const float *vector)
 {
 	int			level = vg_hnsw_random_level(p->params.level_mult, &p->rng);
+	int			partition = VgPartitionOf(tid, p->shared->shape.partitions);
 	VgNodeId	id;
-	VgStatus	st = vg_arena_add(p->arena, vector, level, VgTidToPayload(tid), &id);
+	VgStatus	st = vg_arena_add(p->arena, vector, level, partition, VgTidToPayload(tid), &id);
 
 	if (st == VG_ERR_FULL)
 	{
 		p->full = true;
 		return;
 	}
+	p->graph.partition = partition;
 	if (st == VG_OK)
 		st = vg_hnsw_insert(&p->graph, &p->params, id, level, &p->scratch);
 	if (st != VG_OK)
@@ -386,7 +374,7 @@ VgBuildParallel(Relation heap, Relation index, IndexInfo *indexInfo,
 				const VgShape *shape, int ef_construction, int nworkers,
 				double *reltuples, double *indtuples, int *launched)
 {
-	double		rows = EstimateRows(heap);
+	double		rows = VgEstimateRows(heap);
 	uint32		capacity = (uint32) Min(rows * VG_ROWS_MARGIN + VG_ROWS_SLACK,
 										(double) (PG_UINT32_MAX - 1));
 	Size		arena_size = vg_arena_size(capacity, shape->dim, shape->m) + 64;

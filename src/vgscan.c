@@ -1,22 +1,31 @@
 /*-------------------------------------------------------------------------
  *
  * vgscan.c
- *	  Ordered scans of a vecgraph index: ORDER BY column <op> query.
+ *	  Ordered scans of a vecgraph index, serial and parallel:
+ *	  ORDER BY column <op> query.
  *
  * NOTES
- *	  The first vggettuple call searches the graph (vg_hnsw_search through
- *	  the page adapter) with breadth vecgraph.ef_search and returns the
- *	  results nearest first.  When a caller wants more rows than that -- a
- *	  WHERE clause rejected some, or LIMIT exceeds ef_search -- the scan
- *	  searches again with twice the breadth and returns the nodes it has
- *	  not returned yet, until the query is satisfied, the graph is
- *	  exhausted, or vecgraph.max_scan_tuples rows were returned.  Rows of a
- *	  later round can be nearer than the last row of an earlier round
- *	  (order is exact within a round, approximate across rounds), as with
- *	  pgvector's relaxed iterative scans.
+ *	  An index holds one graph per partition.  A scan searches each of its
+ *	  partitions with breadth vecgraph.ef_search, and merges their ordered
+ *	  result streams with a tournament (loser) tree, O(log P) per row.
+ *	  When a partition's stream runs dry while the caller still wants rows
+ *	  -- a WHERE clause rejected some, or LIMIT exceeds ef_search -- that
+ *	  partition alone is searched again with twice the breadth and yields
+ *	  the nodes it has not yielded yet, until the query is satisfied, the
+ *	  partition is exhausted, or vecgraph.max_scan_tuples rows were
+ *	  returned.  Order is exact within a round and approximate across rounds
+ *	  (a wider round can find a node nearer than one already returned), as
+ *	  with pgvector's relaxed iterative scans.
  *
- *	  Deleted nodes (rows removed by VACUUM, awaiting their slot's reuse)
- *	  are searched through but never returned.
+ *	  A parallel scan (Gather Merge over Parallel Index Scan) shares one
+ *	  counter in DSM: each participant, leader included, claims partitions
+ *	  one at a time and searches each as it claims it, until none is left;
+ *	  then it merges its own partitions and returns rows nearest first, so
+ *	  that Gather Merge can merge the participants.  A participant that
+ *	  claimed nothing returns nothing.  Rescans reset the counter.
+ *
+ *	  Deleted nodes (rows removed by VACUUM) are searched through but never
+ *	  returned.
  *
  *-------------------------------------------------------------------------
  */
@@ -24,34 +33,62 @@
 
 #include <math.h>
 
+#include "access/parallel.h"
 #include "access/relscan.h"
-#include "utils/builtins.h"
 #include "miscadmin.h"
+#include "port/atomics.h"
+#include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "core/vg_loser_tree.h"
 #include "vecgraph.h"
 #include "vector.h"
 #include "vgam.h"
 #include "vgnodecache.h"
 
+/* One partition's search within a scan. */
+typedef struct VgPartScan
+{
+	int			partition;
+	int			ef;				/* breadth of its last round; 0 before any */
+	VgCandidate *results;		/* of the last round, nearest first */
+	int			n_results;
+	int			next;			/* next result to consider */
+	VgNodeCache *cache;			/* what the last round's distances saw */
+	bool		final;			/* the last round reached every node it could */
+	ItemPointerData head_tid;	/* heap TID of the candidate last yielded */
+} VgPartScan;
+
 typedef struct VgScanOpaqueData
 {
 	MemoryContext cxt;			/* everything below, reset on rescan */
 	VgStoreData store;
-	bool		searched;		/* has a round run since the last rescan? */
-	float	   *query;			/* prepared, or NULL for a NULL query */
+	bool		started;		/* have the partitions been searched? */
+	float	   *query;			/* prepared query vector */
 	Vector	   *raw_query;		/* as given, or NULL; for vgplanner.c */
-	int			ef;				/* breadth of the last round */
-	VgSearchScratch scratch;
-	VgCandidate *results;		/* of the last round, nearest first */
-	int			n_results;
-	int			next;			/* next result to consider */
-	VgVisited	returned;		/* node ids returned so far */
+	int			nparts;
+	VgPartScan *parts;			/* the partitions this participant searches */
+	VgLoserTree tree;			/* merging their streams */
+	VgVisited	returned;		/* node ids yielded so far */
 	int64		n_returned;
 } VgScanOpaqueData;
 
 typedef VgScanOpaqueData *VgScanOpaque;
+
+/*
+ * What the participants of a parallel scan share: the next partition to
+ * claim, and how many each participant took (statistics, for the tests).
+ */
+#define VG_MAX_PARTICIPANTS 64
+
+typedef struct VgParallelScanData
+{
+	pg_atomic_uint32 next_partition;
+	pg_atomic_uint32 claimed[VG_MAX_PARTICIPANTS];	/* by ParallelWorkerNumber + 1 */
+} VgParallelScanData;
+
+typedef VgParallelScanData *VgParallelScan;
 
 /*
  * The row a vecgraph scan returned last, with its distance, so that the
@@ -93,7 +130,6 @@ void
 vgrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys)
 {
 	VgScanOpaque so = (VgScanOpaque) scan->opaque;
-	MemoryContext old;
 
 	if (keys && scan->numberOfKeys > 0)
 		memmove(scan->keyData, keys, scan->numberOfKeys * sizeof(ScanKeyData));
@@ -102,18 +138,13 @@ vgrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int nord
 
 	ForgetLastRow(so);
 	MemoryContextReset(so->cxt);
-	old = MemoryContextSwitchTo(so->cxt);
-	so->searched = false;
+	so->started = false;
 	so->query = NULL;
 	so->raw_query = NULL;
-	so->results = NULL;		/* freed with the context */
-	so->store.cache = NULL;
-	so->ef = 0;
-	so->n_results = so->next = 0;
+	so->nparts = 0;
+	so->parts = NULL;
 	so->n_returned = 0;
-	if (vg_visited_init(&so->returned, 64, VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
-		elog(ERROR, "out of memory");
-	MemoryContextSwitchTo(old);
+	so->store.cache = NULL;
 }
 
 /*
@@ -140,28 +171,124 @@ PrepareQuery(IndexScanDesc scan, VgScanOpaque so)
 	return x;
 }
 
-/* Runs a search round of breadth ef. */
+/* Runs a round of breadth ef over one partition, replacing the last one. */
 static void
-SearchRound(IndexScanDesc scan, VgScanOpaque so, int ef)
+SearchPartition(VgScanOpaque so, VgPartScan *ps, int ef)
 {
-	VgGraph		graph = VgStoreGraph(&so->store);
+	VgSearchScratch scratch;
+	VgGraph		graph;
 	VgStatus	st;
 
-	if (so->results != NULL)
+	if (ps->results != NULL)
 	{
-		pfree(so->results);
-		vg_search_scratch_free(&so->scratch);
-		VgNodeCacheFree(so->store.cache);
+		pfree(ps->results);
+		VgNodeCacheFree(ps->cache);
 	}
-	so->results = palloc(sizeof(VgCandidate) * ef);
-	so->store.cache = VgNodeCacheCreate(so->store.shape.m0, ef * so->store.shape.m0);
-	if (vg_search_scratch_init(&so->scratch, so->store.shape.m0, ef, VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
+	ps->results = palloc(sizeof(VgCandidate) * ef);
+	ps->cache = VgNodeCacheCreate(so->store.shape.m0, ef * so->store.shape.m0);
+	so->store.partition = ps->partition;
+	so->store.cache = ps->cache;
+	graph = VgStoreGraph(&so->store);
+	if (vg_search_scratch_init(&scratch, so->store.shape.m0, ef,
+							   VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
 		elog(ERROR, "out of memory");
-	st = vg_hnsw_search(&graph, so->query, ef, ef, &so->scratch, so->results, &so->n_results);
+	st = vg_hnsw_search(&graph, so->query, ef, ef, &scratch, ps->results, &ps->n_results);
 	if (st != VG_OK)
 		elog(ERROR, "vecgraph search failed with status %d", (int) st);
-	so->ef = ef;
-	so->next = 0;
+	vg_search_scratch_free(&scratch);
+	so->store.cache = NULL;
+	ps->ef = ef;
+	ps->next = 0;
+	ps->final = ps->n_results < ef;
+}
+
+/*
+ * The loser tree's stream callback: the next node of a partition not yet
+ * yielded and not deleted, searching the partition wider when its round is
+ * used up.  Its heap TID is kept for the caller (the round's cache may be
+ * replaced before the row is returned).
+ */
+static bool
+NextOfPartition(void *arg, int stream, VgCandidate *out)
+{
+	VgScanOpaque so = arg;
+	VgPartScan *ps = &so->parts[stream];
+
+	for (;;)
+	{
+		while (ps->next < ps->n_results)
+		{
+			VgCandidate c = ps->results[ps->next++];
+			VgCachedNode *e;
+			VgStatus	st = VG_OK;
+
+			if (!vg_visited_add(&so->returned, c.id, &st))
+				continue;
+			/* every result had its distance computed, which cached it */
+			e = VgNodeCacheGet(ps->cache, c.id);
+			if (e == NULL)
+				elog(ERROR, "vecgraph search result %u was not cached", c.id);
+			if (e->flags & VG_NODE_DELETED)
+				continue;
+			ps->head_tid = e->heaptid;
+			*out = c;
+			return true;
+		}
+		if (ps->final || so->n_returned >= vg_max_scan_tuples)
+			return false;
+		CHECK_FOR_INTERRUPTS();
+		SearchPartition(so, ps, (int) Min((int64) ps->ef * 2,
+										  (int64) MaxAllocSize / (4 * sizeof(VgCandidate))));
+	}
+}
+
+/* Adds partition part to this participant's set and searches it. */
+static void
+TakePartition(VgScanOpaque so, int part)
+{
+	VgPartScan *ps = &so->parts[so->nparts++];
+
+	MemSet(ps, 0, sizeof(VgPartScan));
+	ps->partition = part;
+	SearchPartition(so, ps, Max(vg_ef_search, 1));
+}
+
+/*
+ * Claims and searches this participant's partitions: all of them in a
+ * serial scan; one at a time from the shared counter in a parallel one.
+ */
+static void
+StartScan(IndexScanDesc scan, VgScanOpaque so)
+{
+	int			partitions = so->store.shape.partitions;
+
+	so->query = PrepareQuery(scan, so);
+	if (vg_visited_init(&so->returned, 64, VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
+		elog(ERROR, "out of memory");
+	so->parts = palloc(sizeof(VgPartScan) * partitions);
+	if (scan->parallel_scan == NULL)
+	{
+		for (int part = 0; part < partitions; part++)
+			TakePartition(so, part);
+	}
+	else
+	{
+		VgParallelScan shared = (VgParallelScan)
+			OffsetToPointer(scan->parallel_scan, scan->parallel_scan->ps_offset);
+		int			me = Min(ParallelWorkerNumber + 1, VG_MAX_PARTICIPANTS - 1);
+		uint32		part;
+
+		while ((part = pg_atomic_fetch_add_u32(&shared->next_partition, 1)) < (uint32) partitions)
+		{
+			pg_atomic_fetch_add_u32(&shared->claimed[me], 1);
+			TakePartition(so, (int) part);
+		}
+	}
+	if (so->nparts > 0 &&
+		vg_loser_tree_init(&so->tree, so->nparts, NextOfPartition, so,
+						   VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
+		elog(ERROR, "out of memory");
+	so->started = true;
 }
 
 /* The distance the ORDER BY operator gives, from the ranking distance. */
@@ -179,44 +306,24 @@ OperatorDistance(VgMetricKind metric, float ranking)
 	}
 }
 
-/*
- * Returns the next result not yet returned and not deleted, reading its
- * heap TID; false when the round has no more.
- */
-static bool
-NextOfRound(IndexScanDesc scan, VgScanOpaque so)
+/* Sets the scan's output to candidate c with heap TID tid. */
+static void
+ReturnRow(IndexScanDesc scan, VgScanOpaque so, VgCandidate c, ItemPointer tid)
 {
-	while (so->next < so->n_results)
+	scan->xs_heaptid = *tid;
+	scan->xs_recheck = false;
+	scan->xs_recheckorderby = false;
+	scan->xs_orderbyvals[0] = Float8GetDatum(OperatorDistance(so->store.shape.metric, c.distance));
+	scan->xs_orderbynulls[0] = false;
+	so->n_returned++;
+	if (so->raw_query != NULL && so->store.shape.metric != VG_METRIC_COSINE)
 	{
-		VgCandidate c = so->results[so->next++];
-		VgCachedNode *e;
-		VgStatus	st = VG_OK;
-
-		if (!vg_visited_add(&so->returned, c.id, &st))
-			continue;
-		/* every result had its distance computed, which cached it */
-		e = VgNodeCacheGet(so->store.cache, c.id);
-		if (e == NULL)
-			elog(ERROR, "vecgraph search result %u was not cached", c.id);
-		if (e->flags & VG_NODE_DELETED)
-			continue;
-		scan->xs_heaptid = e->heaptid;
-		scan->xs_recheck = false;
-		scan->xs_recheckorderby = false;
-		scan->xs_orderbyvals[0] = Float8GetDatum(OperatorDistance(so->store.shape.metric, c.distance));
-		scan->xs_orderbynulls[0] = false;
-		so->n_returned++;
-		if (so->raw_query != NULL && so->store.shape.metric != VG_METRIC_COSINE)
-		{
-			last_row.owner = so;
-			last_row.index = RelationGetRelid(scan->indexRelation);
-			last_row.tid = e->heaptid;
-			last_row.query = so->raw_query;
-			last_row.distance = DatumGetFloat8(scan->xs_orderbyvals[0]);
-		}
-		return true;
+		last_row.owner = so;
+		last_row.index = RelationGetRelid(scan->indexRelation);
+		last_row.tid = *tid;
+		last_row.query = so->raw_query;
+		last_row.distance = DatumGetFloat8(scan->xs_orderbyvals[0]);
 	}
-	return false;
 }
 
 bool
@@ -224,32 +331,24 @@ vggettuple(IndexScanDesc scan, ScanDirection dir)
 {
 	VgScanOpaque so = (VgScanOpaque) scan->opaque;
 	MemoryContext old;
+	VgCandidate c;
+	ItemPointerData tid;
+	int			stream;
 	bool		found = false;
 
 	if (dir != ForwardScanDirection)
 		elog(ERROR, "vecgraph indexes scan forward only");
 
 	old = MemoryContextSwitchTo(so->cxt);
-	if (!so->searched)
+	if (!so->started)
+		StartScan(scan, so);
+	/* the head's TID first: popping refills its stream, maybe anew */
+	if (so->nparts > 0 && vg_loser_tree_peek(&so->tree, &c, &stream))
 	{
-		so->query = PrepareQuery(scan, so);
-		so->searched = true;
-		SearchRound(scan, so, Max(vg_ef_search, 1));
-	}
-	for (;;)
-	{
-		int			ef;
-
-		if ((found = NextOfRound(scan, so)))
-			break;
-		/* a round that found fewer than ef nodes has seen every one */
-		if (so->n_results < so->ef || so->n_returned >= vg_max_scan_tuples)
-			break;
-		ef = (int) Min((int64) so->ef * 2, (int64) MaxAllocSize / (4 * sizeof(VgCandidate)));
-		if (ef <= so->ef)
-			break;
-		CHECK_FOR_INTERRUPTS();
-		SearchRound(scan, so, ef);
+		tid = so->parts[stream].head_tid;
+		vg_loser_tree_pop(&so->tree, &c, &stream);
+		ReturnRow(scan, so, c, &tid);
+		found = true;
 	}
 	MemoryContextSwitchTo(old);
 	return found;
@@ -265,6 +364,34 @@ vgendscan(IndexScanDesc scan)
 	MemoryContextDelete(so->cxt);
 	pfree(so);
 	scan->opaque = NULL;
+}
+
+/* Parallel scans: the shared state lives in the scan's DSM. */
+Size
+vgestimateparallelscan(void)
+{
+	return sizeof(VgParallelScanData);
+}
+
+void
+vginitparallelscan(void *target)
+{
+	VgParallelScan shared = target;
+
+	pg_atomic_init_u32(&shared->next_partition, 0);
+	for (int i = 0; i < VG_MAX_PARTICIPANTS; i++)
+		pg_atomic_init_u32(&shared->claimed[i], 0);
+}
+
+void
+vgparallelrescan(IndexScanDesc scan)
+{
+	VgParallelScan shared = (VgParallelScan)
+		OffsetToPointer(scan->parallel_scan, scan->parallel_scan->ps_offset);
+
+	pg_atomic_write_u32(&shared->next_partition, 0);
+	for (int i = 0; i < VG_MAX_PARTICIPANTS; i++)
+		pg_atomic_write_u32(&shared->claimed[i], 0);
 }
 
 /*

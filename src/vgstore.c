@@ -155,12 +155,14 @@ VgStoreInit(VgStore store, Relation index, bool skip_deleted)
 	store->cache = NULL;
 	store->recent = NULL;
 	store->n_recent = 0;
+	store->partition = 0;
 }
 
+/* The graph of the store's current partition. */
 VgGraph
 VgStoreGraph(VgStore store)
 {
-	VgGraph		g = {&VgStoreOps, store, store->metric};
+	VgGraph		g = {&VgStoreOps, store, store->metric, store->partition};
 
 	return g;
 }
@@ -478,18 +480,21 @@ StoreLevel(void *arg, VgNodeId node)
 }
 
 static void
-StoreEntry(void *arg, VgNodeId *node, int *level)
+StoreEntry(void *arg, int partition, VgNodeId *node, int *level)
 {
 	VgStore		store = arg;
-	VgMetaPageData meta;
+	Buffer		buf = ReadBuffer(store->index, VG_METAPAGE_BLKNO);
+	VgMetaPage	meta;
 
-	VgReadMeta(store->index, &meta);
-	*node = meta.entry;
-	*level = meta.entry_level;
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	meta = VgPageGetMeta(BufferGetPage(buf));
+	*node = meta->part[partition].entry;
+	*level = meta->part[partition].entry_level;
+	UnlockReleaseBuffer(buf);
 }
 
 static void
-StoreOfferEntry(void *arg, VgNodeId node, int level)
+StoreOfferEntry(void *arg, int partition, VgNodeId node, int level)
 {
 	VgStore		store = arg;
 	Buffer		buf = ReadBuffer(store->index, VG_METAPAGE_BLKNO);
@@ -499,10 +504,10 @@ StoreOfferEntry(void *arg, VgNodeId node, int level)
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	state = GenericXLogStart(store->index);
 	meta = VgPageGetMeta(GenericXLogRegisterBuffer(state, buf, 0));
-	if (meta->entry == VG_NO_NODE || level > meta->entry_level)
+	if (meta->part[partition].entry == VG_NO_NODE || level > meta->part[partition].entry_level)
 	{
-		meta->entry = node;
-		meta->entry_level = (uint8) level;
+		meta->part[partition].entry = node;
+		meta->part[partition].entry_level = (uint8) level;
 		GenericXLogFinish(state);
 	}
 	else

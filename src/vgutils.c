@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "access/genam.h"
+#include "optimizer/plancat.h"
 #include "storage/bufpage.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -94,6 +95,7 @@ VgReadShape(Relation index, VgShape *shape)
 		cached->m = meta.m;
 		cached->m0 = 2 * meta.m;
 		cached->slot_bits = meta.slot_bits;
+		cached->partitions = Max(meta.partitions, 1);
 		cached->metric = (VgMetricKind) meta.metric;
 		index->rd_amcache = cached;
 	}
@@ -168,4 +170,18 @@ VgPrepareVector(VgMetricKind metric, float *x, int dim)
 	for (int i = 0; i < dim; i++)
 		x[i] = (float) (x[i] / norm);
 	return true;
+}
+
+/* Rows a table probably holds: reltuples once known, else the planner's guess. */
+double
+VgEstimateRows(Relation heap)
+{
+	BlockNumber pages;
+	double		tuples;
+	double		allvisfrac;
+
+	if (heap->rd_rel->reltuples > 0)
+		return heap->rd_rel->reltuples;
+	estimate_rel_size(heap, NULL, &pages, &tuples, &allvisfrac);
+	return tuples;
 }

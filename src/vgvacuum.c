@@ -47,16 +47,18 @@ typedef struct VgVacuumState
 	Relation	index;
 	VgStoreData store;
 	VgVisited	deleted;		/* ids of all deleted nodes */
-	VgNodeId	top_live;		/* live node of highest level */
-	int			top_level;
+	VgNodeId	top_live[VG_MAX_PARTITIONS];	/* live node of highest level */
+	int			top_level[VG_MAX_PARTITIONS];
 	double		live;
+	double		part_live[VG_MAX_PARTITIONS];
 	VgNodeId   *live_ids;		/* every live node, for pass 4 */
+	uint16	   *live_parts;		/* ... and its partition */
 	uint32		n_live_ids;
 	uint32		live_ids_size;
 } VgVacuumState;
 
 static void
-RememberLive(VgVacuumState *vs, VgNodeId id)
+RememberLive(VgVacuumState *vs, VgNodeId id, int partition, int level)
 {
 	if (vs->n_live_ids == vs->live_ids_size)
 	{
@@ -64,8 +66,19 @@ RememberLive(VgVacuumState *vs, VgNodeId id)
 		vs->live_ids = vs->live_ids ?
 			repalloc_huge(vs->live_ids, sizeof(VgNodeId) * vs->live_ids_size) :
 			palloc_extended(sizeof(VgNodeId) * vs->live_ids_size, MCXT_ALLOC_HUGE);
+		vs->live_parts = vs->live_parts ?
+			repalloc_huge(vs->live_parts, sizeof(uint16) * vs->live_ids_size) :
+			palloc_extended(sizeof(uint16) * vs->live_ids_size, MCXT_ALLOC_HUGE);
 	}
-	vs->live_ids[vs->n_live_ids++] = id;
+	vs->live_ids[vs->n_live_ids] = id;
+	vs->live_parts[vs->n_live_ids++] = (uint16) partition;
+	vs->live++;
+	vs->part_live[partition]++;
+	if (vs->top_live[partition] == VG_NO_NODE || level > vs->top_level[partition])
+	{
+		vs->top_live[partition] = id;
+		vs->top_level[partition] = level;
+	}
 }
 
 /* Pass 1 on one page: mark dead rows' nodes; note deleted and top nodes. */
@@ -103,15 +116,7 @@ MarkDeadOnPage(VgVacuumState *vs, BlockNumber blkno, IndexBulkDeleteResult *stat
 		if (t->flags & VG_NODE_DELETED)
 			vg_visited_add(&vs->deleted, id, &st);
 		else
-		{
-			vs->live++;
-			RememberLive(vs, id);
-			if (vs->top_live == VG_NO_NODE || t->level > vs->top_level)
-			{
-				vs->top_live = id;
-				vs->top_level = t->level;
-			}
-		}
+			RememberLive(vs, id, Min(t->partition, VG_MAX_PARTITIONS - 1), t->level);
 	}
 	if (changed)
 		GenericXLogFinish(state);
@@ -251,7 +256,7 @@ RepairGraph(VgVacuumState *vs, BlockNumber nblocks)
 	}
 }
 
-/* Pass 3: the entry point must be live; also records the live count. */
+/* Pass 3: entry points must be live; also records the live counts. */
 static void
 UpdateMeta(VgVacuumState *vs)
 {
@@ -262,10 +267,16 @@ UpdateMeta(VgVacuumState *vs)
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	state = GenericXLogStart(vs->index);
 	meta = VgPageGetMeta(GenericXLogRegisterBuffer(state, buf, 0));
-	if (meta->entry != VG_NO_NODE && vg_visited_contains(&vs->deleted, meta->entry))
+	for (int part = 0; part < VG_MAX_PARTITIONS; part++)
 	{
-		meta->entry = vs->top_live;
-		meta->entry_level = (uint8) (vs->top_live == VG_NO_NODE ? 0 : vs->top_level);
+		VgPartitionMeta *pm = &meta->part[part];
+
+		if (pm->entry != VG_NO_NODE && vg_visited_contains(&vs->deleted, pm->entry))
+		{
+			pm->entry = vs->top_live[part];
+			pm->entry_level = (uint8) (vs->top_live[part] == VG_NO_NODE ? 0 : vs->top_level[part]);
+		}
+		pm->nodes = (uint64) vs->part_live[part];
 	}
 	meta->live_nodes = (uint64) vs->live;
 	meta->deleted_nodes = vs->deleted.count;
@@ -344,7 +355,7 @@ FreeDeleted(VgVacuumState *vs, BufferAccessStrategy strategy)
 	UnlockReleaseBuffer(buf);
 }
 
-/* Pass 4: link unreachable live nodes. */
+/* Pass 4: link unreachable live nodes, partition by partition. */
 static void
 LinkOrphans(VgVacuumState *vs)
 {
@@ -352,21 +363,32 @@ LinkOrphans(VgVacuumState *vs)
 	VgHnswParams params;
 	VgInsertScratch scratch;
 	VgStoreData store;
-	VgGraph		graph;
-	uint32		linked;
+	VgNodeId   *ids = palloc_extended(sizeof(VgNodeId) * Max(vs->n_live_ids, 1), MCXT_ALLOC_HUGE);
 
 	VgReadMeta(vs->index, &meta);
 	params = vg_hnsw_params(meta.m, meta.ef_construction);
 	VgStoreInit(&store, vs->index, true);
-	graph = VgStoreGraph(&store);
-	if (vg_insert_scratch_init(&scratch, &params, VgPallocAllocator(CurrentMemoryContext)) != VG_OK ||
-		vg_hnsw_link_orphans(&graph, &params, vs->live_ids, vs->n_live_ids,
-							 &scratch, &linked) != VG_OK)
+	if (vg_insert_scratch_init(&scratch, &params, VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
 		elog(ERROR, "out of memory");
-	if (linked > 0)
-		elog(DEBUG1, "vecgraph vacuum linked %u unreachable nodes of index \"%s\"",
-			 linked, RelationGetRelationName(vs->index));
+	for (int part = 0; part < store.shape.partitions; part++)
+	{
+		uint32		count = 0;
+		uint32		linked;
+		VgGraph		graph;
+
+		for (uint32 i = 0; i < vs->n_live_ids; i++)
+			if (vs->live_parts[i] == part)
+				ids[count++] = vs->live_ids[i];
+		store.partition = part;
+		graph = VgStoreGraph(&store);
+		if (vg_hnsw_link_orphans(&graph, &params, ids, count, &scratch, &linked) != VG_OK)
+			elog(ERROR, "out of memory");
+		if (linked > 0)
+			elog(DEBUG1, "vecgraph vacuum linked %u unreachable nodes of partition %d of index \"%s\"",
+				 linked, part, RelationGetRelationName(vs->index));
+	}
 	VgStoreRelease(&store);
+	pfree(ids);
 }
 
 /* Pass 1 over every page, with callback deciding which rows died. */
@@ -379,10 +401,15 @@ ScanIndex(VgVacuumState *vs, IndexVacuumInfo *info, IndexBulkDeleteResult *stats
 	vs->index = info->index;
 	VgStoreInit(&vs->store, info->index, false);
 	vg_visited_init(&vs->deleted, 1024, VgPallocAllocator(CurrentMemoryContext));
-	vs->top_live = VG_NO_NODE;
-	vs->top_level = 0;
+	for (int part = 0; part < VG_MAX_PARTITIONS; part++)
+	{
+		vs->top_live[part] = VG_NO_NODE;
+		vs->top_level[part] = 0;
+		vs->part_live[part] = 0;
+	}
 	vs->live = 0;
 	vs->live_ids = NULL;
+	vs->live_parts = NULL;
 	vs->n_live_ids = vs->live_ids_size = 0;
 	for (BlockNumber blkno = 1; blkno < nblocks; blkno++)
 	{

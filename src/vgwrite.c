@@ -50,8 +50,9 @@ VgInitMeta(VgMetaPageData *meta, const VgShape *shape, int ef_construction)
 	meta->m = (uint16) shape->m;
 	meta->ef_construction = (uint16) ef_construction;
 	meta->slot_bits = (uint8) shape->slot_bits;
-	meta->entry = VG_NO_NODE;
-	meta->entry_level = 0;
+	meta->partitions = (uint16) shape->partitions;
+	for (int p = 0; p < VG_MAX_PARTITIONS; p++)
+		meta->part[p].entry = VG_NO_NODE;
 	meta->insert_page = InvalidBlockNumber;
 	meta->free_page = InvalidBlockNumber;
 }
@@ -271,6 +272,7 @@ FillNode(VgNodeTuple t, VgArena *arena, uint32 i, const VgShape *shape,
 	MemSet(t, 0, VgNodeTupleSize(shape));
 	VgPayloadToTid(vg_arena_payload(arena, i), &t->heaptid);
 	t->level = (uint8) vg_arena_level(arena, i);
+	t->partition = (uint16) vg_arena_partition(arena, i);
 	t->upper = p->upper[i];
 	t->count0 = (uint16) n;
 	TranslateList(scratch, n, t->links0, p);
@@ -359,13 +361,19 @@ VgWriteArena(Relation index, const VgShape *shape, int ef_construction,
 						RelationGetRelationName(index), p.last_block + 1, VgMaxNodeBlocks(shape))));
 
 	VgInitMeta(&meta, shape, ef_construction);
-	vg_arena_ops.entry(arena, &entry, &entry_level);
-	if (entry != VG_NO_NODE)
+	for (int part = 0; part < shape->partitions; part++)
 	{
-		meta.entry = p.node[entry];
-		meta.entry_level = (uint8) entry_level;
-		meta.insert_page = p.node_pages;
+		vg_arena_ops.entry(arena, part, &entry, &entry_level);
+		if (entry != VG_NO_NODE)
+		{
+			meta.part[part].entry = p.node[entry];
+			meta.part[part].entry_level = (uint8) entry_level;
+		}
 	}
+	for (uint32 i = 0; i < vg_arena_count(arena); i++)
+		meta.part[vg_arena_partition(arena, i)].nodes++;
+	if (vg_arena_count(arena) > 0)
+		meta.insert_page = p.node_pages;
 	meta.live_nodes = vg_arena_count(arena);
 	meta.build_orphans_linked = orphans_linked;
 	meta.build_workers = (uint16) workers;

@@ -17,7 +17,7 @@ typedef struct VgNodeHeader
 	uint32_t	count0;
 	uint8_t		level;
 	atomic_flag lock;
-	uint16_t	unused;
+	uint16_t	partition;
 	uint32_t	upper;			/* offset in the pool, in uint32 units */
 	uint64_t	payload;
 } VgNodeHeader;
@@ -36,9 +36,9 @@ struct VgArena
 	uint32_t	pool_capacity;	/* in uint32 units */
 	_Atomic uint32_t count;
 	_Atomic uint32_t pool_used;
-	atomic_flag entry_lock;
-	VgNodeId	entry;
-	int			entry_level;
+	atomic_flag entry_lock;		/* guards both arrays */
+	VgNodeId	entry[VG_MAX_PARTITIONS];
+	int			entry_level[VG_MAX_PARTITIONS];
 };
 
 static size_t
@@ -98,8 +98,11 @@ vg_arena_init(void *mem, uint32_t capacity, int dim, int m, bool concurrent)
 	atomic_init(&a->count, 0);
 	atomic_init(&a->pool_used, 0);
 	atomic_flag_clear(&a->entry_lock);
-	a->entry = VG_NO_NODE;
-	a->entry_level = -1;
+	for (int p = 0; p < VG_MAX_PARTITIONS; p++)
+	{
+		a->entry[p] = VG_NO_NODE;
+		a->entry_level[p] = -1;
+	}
 	return a;
 }
 
@@ -115,8 +118,8 @@ vg_arena_grow(const VgArena *old, void *mem, uint32_t new_capacity)
 	memcpy((char *) a + a->pool, (const char *) old + old->pool, sizeof(uint32_t) * used);
 	atomic_store(&a->count, count);
 	atomic_store(&a->pool_used, used);
-	a->entry = old->entry;
-	a->entry_level = old->entry_level;
+	memcpy(a->entry, old->entry, sizeof(a->entry));
+	memcpy(a->entry_level, old->entry_level, sizeof(a->entry_level));
 	return a;
 }
 
@@ -167,8 +170,8 @@ spin_unlock(const VgArena *a, atomic_flag *lock)
 }
 
 VgStatus
-vg_arena_add(VgArena *a, const float *vector, int level, uint64_t payload,
-			 VgNodeId *id)
+vg_arena_add(VgArena *a, const float *vector, int level, int partition,
+			 uint64_t payload, VgNodeId *id)
 {
 	uint32_t	upper_words = (uint32_t) level * (1 + a->m);
 	uint32_t	upper = 0;
@@ -191,6 +194,7 @@ vg_arena_add(VgArena *a, const float *vector, int level, uint64_t payload,
 	h = node_header(a, *id);
 	h->count0 = 0;
 	h->level = (uint8_t) level;
+	h->partition = (uint16_t) partition;
 	atomic_flag_clear(&h->lock);
 	h->upper = upper;
 	h->payload = payload;
@@ -210,6 +214,12 @@ int
 vg_arena_level(const VgArena *a, VgNodeId id)
 {
 	return node_header(a, id)->level;
+}
+
+int
+vg_arena_partition(const VgArena *a, VgNodeId id)
+{
+	return node_header(a, id)->partition;
 }
 
 uint64_t
@@ -269,26 +279,26 @@ arena_replace_neighbours(void *store, VgNodeId node, int level,
 }
 
 static void
-arena_entry(void *store, VgNodeId *node, int *level)
+arena_entry(void *store, int partition, VgNodeId *node, int *level)
 {
 	VgArena    *a = store;
 
 	spin_lock(a, &a->entry_lock);
-	*node = a->entry;
-	*level = a->entry_level;
+	*node = a->entry[partition];
+	*level = a->entry_level[partition];
 	spin_unlock(a, &a->entry_lock);
 }
 
 static void
-arena_offer_entry(void *store, VgNodeId node, int level)
+arena_offer_entry(void *store, int partition, VgNodeId node, int level)
 {
 	VgArena    *a = store;
 
 	spin_lock(a, &a->entry_lock);
-	if (a->entry == VG_NO_NODE || level > a->entry_level)
+	if (a->entry[partition] == VG_NO_NODE || level > a->entry_level[partition])
 	{
-		a->entry = node;
-		a->entry_level = level;
+		a->entry[partition] = node;
+		a->entry_level[partition] = level;
 	}
 	spin_unlock(a, &a->entry_lock);
 }
@@ -334,7 +344,7 @@ const VgGraphOps vg_arena_ops = {
 VgGraph
 vg_arena_graph(VgArena *arena, VgMetric metric)
 {
-	VgGraph		g = {&vg_arena_ops, arena, metric};
+	VgGraph		g = {&vg_arena_ops, arena, metric, 0};
 
 	return g;
 }

@@ -13,7 +13,7 @@
  * upper-level lists.  A record holds what one search step at level 0 needs
  * side by side (as hnswlib's level-0 records do):
  *
- *		uint32	level0 count | uint8 level | uint8 lock | uint16 unused
+ *		uint32	level0 count | uint8 level | uint8 lock | uint16 partition
  *		uint32	upper-level lists' offset in the pool (levels >= 1)
  *		uint64	payload (the caller's: a heap TID, a row number)
  *		uint32	level-0 neighbours [m0]
@@ -60,19 +60,20 @@ extern VgArena *vg_arena_init(void *mem, uint32_t capacity, int dim, int m,
 extern VgArena *vg_arena_grow(const VgArena *arena, void *mem, uint32_t new_capacity);
 
 /*
- * Adds a node with its vector and payload, empty lists up to level.
- * Returns its id in *id, or VG_ERR_FULL when the arena has no room.
+ * Adds a node of a partition with its vector and payload, empty lists up to
+ * level.  Returns its id in *id, or VG_ERR_FULL when the arena has no room.
  * Thread-safe when the arena is concurrent.
  */
 extern VgStatus vg_arena_add(VgArena *arena, const float *vector, int level,
-							 uint64_t payload, VgNodeId *id);
+							 int partition, uint64_t payload, VgNodeId *id);
 
 extern uint32_t vg_arena_count(const VgArena *arena);
 extern int	vg_arena_level(const VgArena *arena, VgNodeId id);
+extern int	vg_arena_partition(const VgArena *arena, VgNodeId id);
 extern uint64_t vg_arena_payload(const VgArena *arena, VgNodeId id);
 extern const float *vg_arena_vector(const VgArena *arena, VgNodeId id);
 
-/* A graph over the arena, ranking by metric. */
+/* The graph of partition 0 over the arena, ranking by metric; set .partition for others. */
 extern VgGraph vg_arena_graph(VgArena *arena, VgMetric metric);
 
 /* The adapter; exposed so that tests can wrap it. */

@@ -27,6 +27,12 @@
 #define VG_MAX_LEVEL 15
 
 /*
+ * A store may hold several graphs, partitions, each a complete graph with
+ * its own entry point over its own nodes; links never cross partitions.
+ */
+#define VG_MAX_PARTITIONS 64
+
+/*
  * The distance graphs rank by: smaller is closer.  kernel(a, b) * sign gives
  * squared L2, negative inner product, or L1; cosine indexes store
  * normalised vectors and rank by negative inner product.
@@ -76,14 +82,17 @@ typedef struct VgGraphOps
 	/* The node's top level. */
 	int			(*level) (void *store, VgNodeId node);
 
-	/* The entry point and its level; VG_NO_NODE when the graph is empty. */
-	void		(*entry) (void *store, VgNodeId *node, int *level);
+	/*
+	 * The entry point of a partition and its level; VG_NO_NODE when that
+	 * graph is empty.
+	 */
+	void		(*entry) (void *store, int partition, VgNodeId *node, int *level);
 
 	/*
 	 * Makes node the entry point if level is above the current top level
 	 * (or the graph has none); atomic with respect to other callers.
 	 */
-	void		(*offer_entry) (void *store, VgNodeId node, int level);
+	void		(*offer_entry) (void *store, int partition, VgNodeId node, int level);
 
 	/*
 	 * Called in long loops; may not return (the glue maps it to
@@ -92,11 +101,13 @@ typedef struct VgGraphOps
 	void		(*check_interrupts) (void *store);
 } VgGraphOps;
 
+/* One partition's graph: the algorithms see only its entry point. */
 typedef struct VgGraph
 {
 	const VgGraphOps *ops;
 	void	   *store;
 	VgMetric	metric;
+	int			partition;
 } VgGraph;
 
 #endif							/* VG_GRAPH_H */

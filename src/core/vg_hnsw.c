@@ -147,7 +147,7 @@ vg_hnsw_descend(const VgGraph *graph, const float *query, int level,
 	VgStatus	st = VG_OK;
 	int			n;
 
-	graph->ops->entry(graph->store, &entry, top_level);
+	graph->ops->entry(graph->store, graph->partition, &entry, top_level);
 	closest->id = entry;
 	if (entry == VG_NO_NODE)
 		return VG_OK;

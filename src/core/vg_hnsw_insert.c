@@ -144,7 +144,7 @@ vg_hnsw_insert(const VgGraph *graph, const VgHnswParams *params,
 		return st;
 	if (closest.id == VG_NO_NODE || closest.id == node)
 	{
-		graph->ops->offer_entry(graph->store, node, level);
+		graph->ops->offer_entry(graph->store, graph->partition, node, level);
 		return VG_OK;
 	}
 
@@ -171,6 +171,6 @@ vg_hnsw_insert(const VgGraph *graph, const VgHnswParams *params,
 	}
 
 	if (level > top_level)
-		graph->ops->offer_entry(graph->store, node, level);
+		graph->ops->offer_entry(graph->store, graph->partition, node, level);
 	return VG_OK;
 }

@@ -112,7 +112,7 @@ vg_hnsw_link_orphans(const VgGraph *graph, const VgHnswParams *params,
 	VgStatus	st;
 
 	*linked = 0;
-	graph->ops->entry(graph->store, &entry, &top);
+	graph->ops->entry(graph->store, graph->partition, &entry, &top);
 	if (entry == VG_NO_NODE)
 		return VG_OK;
 	if ((st = vg_visited_init(&seen, n_nodes, a)) != VG_OK)

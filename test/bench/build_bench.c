@@ -86,7 +86,7 @@ insert_rows(void *arg)
 		int			level = vg_hnsw_random_level(sh->params.level_mult, &rng);
 		VgNodeId	id;
 
-		if (vg_arena_add(sh->arena, sh->base + (size_t) i * sh->dim, level, (uint64_t) i, &id) != VG_OK ||
+		if (vg_arena_add(sh->arena, sh->base + (size_t) i * sh->dim, level, 0, (uint64_t) i, &id) != VG_OK ||
 			vg_hnsw_insert(&sh->graph, &sh->params, id, level, &s) != VG_OK)
 		{
 			fprintf(stderr, "insert failed\n");

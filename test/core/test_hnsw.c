@@ -81,7 +81,7 @@ build(const float *data, int n, int m, int efc)
 		VgNodeId	id;
 		int			level = vg_hnsw_random_level(b.params.level_mult, &rng);
 
-		CHECK_INT_EQ(vg_arena_add(b.arena, data + i * DIM, level, (uint64_t) i, &id), VG_OK);
+		CHECK_INT_EQ(vg_arena_add(b.arena, data + i * DIM, level, 0, (uint64_t) i, &id), VG_OK);
 		CHECK_INT_EQ(vg_hnsw_insert(&b.graph, &b.params, id, level, &s), VG_OK);
 	}
 	vg_insert_scratch_free(&s);
@@ -176,7 +176,7 @@ check_invariants(Built *b, bool all_reachable)
 			}
 		}
 
-	vg_arena_ops.entry(b->arena, &entry, &top);
+	vg_arena_ops.entry(b->arena, 0, &entry, &top);
 	CHECK(entry != VG_NO_NODE);
 	for (VgNodeId id = 0; id < n; id++)
 		CHECK(vg_arena_level(b->arena, id) <= top);
@@ -252,9 +252,9 @@ test_empty_and_single(void)
 	b.arena = vg_arena_init(b.mem, 1, DIM, 8, false);
 	b.graph = vg_arena_graph(b.arena, l2_metric());
 	vg_insert_scratch_init(&is, &b.params, &vg_malloc_allocator);
-	CHECK_INT_EQ(vg_arena_add(b.arena, v, 2, 77, &id), VG_OK);
+	CHECK_INT_EQ(vg_arena_add(b.arena, v, 2, 0, 77, &id), VG_OK);
 	CHECK_INT_EQ(vg_hnsw_insert(&b.graph, &b.params, id, 2, &is), VG_OK);
-	CHECK_INT_EQ(vg_arena_add(b.arena, v, 0, 78, &id), VG_ERR_FULL);
+	CHECK_INT_EQ(vg_arena_add(b.arena, v, 0, 0, 78, &id), VG_ERR_FULL);
 	CHECK_INT_EQ(vg_hnsw_search(&b.graph, v, 16, 5, &s, out, &n), VG_OK);
 	CHECK_INT_EQ(n, 1);
 	CHECK_INT_EQ(vg_arena_payload(b.arena, out[0].id), 77);
@@ -280,7 +280,7 @@ test_prune_heuristic(void)
 	pts[2][0] = 2.0f;			/* b: behind a, as seen from the base */
 	pts[3][0] = -1.5f;			/* c */
 	for (int i = 0; i < 4; i++)
-		vg_arena_add(arena, pts[i], 0, i, &id);
+		vg_arena_add(arena, pts[i], 0, 0, i, &id);
 	cands[0] = (VgCandidate) {1.0f, 1};
 	cands[1] = (VgCandidate) {2.25f, 3};
 	cands[2] = (VgCandidate) {4.0f, 2};
@@ -314,7 +314,7 @@ insert_range(void *p)
 		VgNodeId	id;
 		int			level = vg_hnsw_random_level(arg->b->params.level_mult, &arg->seed);
 
-		if (vg_arena_add(arg->b->arena, arg->data + i * DIM, level, (uint64_t) i, &id) == VG_OK)
+		if (vg_arena_add(arg->b->arena, arg->data + i * DIM, level, 0, (uint64_t) i, &id) == VG_OK)
 			vg_hnsw_insert(&arg->b->graph, &arg->b->params, id, level, &s);
 	}
 	vg_insert_scratch_free(&s);

@@ -27,7 +27,8 @@
 #define VG_TEST_SUITES(X) \
 	X(distance) \
 	X(graph_support) \
-	X(hnsw)
+	X(hnsw) \
+	X(loser_tree)
 
 #define VG_DECLARE_SUITE(name) extern const VgTestCase vg_test_suite_##name[];
 VG_TEST_SUITES(VG_DECLARE_SUITE)
