@@ -37,6 +37,7 @@ OBJS = \
 	src/vgnodecache.o \
 	src/vgoptions.o \
 	src/vgparallel.o \
+	src/vgpaths.o \
 	src/vgplanner.o \
 	src/vgscan.o \
 	src/vgstore.o \
@@ -57,7 +58,8 @@ REGRESS = \
 	parallel_safety \
 	vecgraph_build \
 	vecgraph_scan \
-	vecgraph_vacuum
+	vecgraph_vacuum \
+	vecgraph_parallel
 REGRESS_OPTS = --inputdir=. --outputdir=$(or $(REGRESS_OUTDIR),.)
 ISOLATION = vecgraph_concurrency
 ISOLATION_OPTS = --load-extension=vecgraph $(if $(REGRESS_OUTDIR),--outputdir=$(REGRESS_OUTDIR)/isolation)

@@ -267,3 +267,21 @@ CREATE FUNCTION vecgraph_last_distance_matches(regclass, tid, vector) RETURNS bo
 	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
 CREATE FUNCTION vecgraph_last_distance() RETURNS float8
 	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
+
+-- Parallel scans
+
+CREATE FUNCTION vecgraph_estimate_workers(index regclass, k int, ef_search int)
+	RETURNS int
+	AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION vecgraph_explain_parallel(index regclass, k int, ef_search int,
+	OUT partitions int, OUT workers int, OUT participants int,
+	OUT serial_cost float8, OUT parallel_cost float8, OUT estimated_speedup float8)
+	AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION vecgraph_parallel_info(
+	OUT simd text, OUT max_partitions int, OUT enable_parallel_scan bool,
+	OUT max_parallel_workers_per_gather int, OUT max_parallel_maintenance_workers int,
+	OUT max_parallel_workers int, OUT parallel_leader_participation bool,
+	OUT ef_search int, OUT max_scan_tuples int)
+	AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;

@@ -27,20 +27,29 @@ vg_say "building and installing the extension"
 WERROR=1 vg_build_and_install
 vg_start_cluster
 
+# run_regress NAME [PGOPTIONS]: pg_regress and isolation suites, tallied.
+run_regress()
+{
+	local out="$VG_TMP/$1" log="$VG_TMP/$1.log" rc=0 failed
+	mkdir -p "$out"
+	PGOPTIONS="${2:-}" make -C "$VG_ROOT" -s installcheck REGRESS_OUTDIR="$out" >"$log" 2>&1 || rc=$?
+	cat "$log"
+	failed=$(grep -cE '\.\.\. FAILED|^not ok ' "$log" || true)
+	tally "$(grep -cE '^test .* \.\.\. ok|^ok ' "$log" || true)" "$failed"
+	# pg_regress itself failing (no server, a diff error) counts as a failure
+	[ "$rc" -ne 0 ] && [ "$failed" -eq 0 ] && tally 0 1
+	for diffs in "$out/regression.diffs" "$out/isolation/regression.diffs"; do
+		if [ -f "$diffs" ]; then cat "$diffs"; fi
+	done
+}
+
 vg_say "pg_regress"
-regress_out="$VG_TMP/regress"
-mkdir -p "$regress_out"
-regress_log="$VG_TMP/regress.log"
-regress_rc=0
-make -C "$VG_ROOT" -s installcheck REGRESS_OUTDIR="$regress_out" >"$regress_log" 2>&1 || regress_rc=$?
-cat "$regress_log"
-regress_failed=$(grep -cE '\.\.\. FAILED|^not ok ' "$regress_log" || true)
-tally "$(grep -cE '^test .* \.\.\. ok|^ok ' "$regress_log" || true)" "$regress_failed"
-# pg_regress itself failing (no server, a diff error) counts as a failure
-[ "$regress_rc" -ne 0 ] && [ "$regress_failed" -eq 0 ] && tally 0 1
-for diffs in "$regress_out/regression.diffs" "$regress_out/isolation/regression.diffs"; do
-	if [ -f "$diffs" ]; then cat "$diffs"; fi
-done
+run_regress regress
+# Every query again with a Gather forced on top where it is parallel safe
+# (hidden from EXPLAIN): the functions and scans must behave the same in a
+# parallel worker.
+vg_say "pg_regress with force_parallel_mode = regress"
+run_regress regress-parallel "-c force_parallel_mode=regress"
 
 if compgen -G "$VG_ROOT/test/t/*.pl" >/dev/null; then
 	vg_say "TAP tests"

@@ -49,8 +49,10 @@ CLOSE c;
 COMMIT;
 
 -- NULL query: rows come back (distances are NULL), NULL rows never do
+SET enable_seqscan = off;
 SELECT count(*) FROM (SELECT id FROM pts ORDER BY v <-> NULL LIMIT 5) s;
 SELECT count(*) FROM (SELECT id FROM pts ORDER BY v <-> '[0,0]' LIMIT 20000) s;
+RESET enable_seqscan;
 
 -- a query vector of the wrong dimension
 SELECT id FROM pts ORDER BY v <-> '[1,2,3]' LIMIT 1;
@@ -62,7 +64,9 @@ CREATE INDEX pts_l1 ON pts USING vecgraph (v vector_l1_ops);
 SELECT id, v <#> '[1,1]' FROM pts ORDER BY v <#> '[1,1]' LIMIT 3;
 SELECT id, v <+> '[3,4]' FROM pts ORDER BY v <+> '[3,4]' LIMIT 1;
 -- cosine: the zero vector [0,0] (id 0) is not indexed, as its distance is NaN
+SET enable_seqscan = off;
 SELECT count(*) FROM (SELECT id FROM pts ORDER BY v <=> '[1,1]' LIMIT 20000) s;
+RESET enable_seqscan;
 SELECT v <=> '[1,1]' < 1e-6 AS same_direction FROM pts ORDER BY v <=> '[1,1]' LIMIT 3;
 
 -- The query's output reuses the distances the scan computed (L2, inner

@@ -85,6 +85,7 @@ _PG_init(void)
 	VgDefineSettings();
 	VgInitReloptions();
 	VgInstallPlannerHook();
+	VgInstallPathsHook();
 
 	MarkGUCPrefixReserved("vecgraph");
 }

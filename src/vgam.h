@@ -280,7 +280,12 @@ extern void VgDefineSettings(void);
 extern int	vg_ef_search;
 extern int	vg_max_scan_tuples;
 extern bool vg_reuse_distances;
+extern bool vg_enable_parallel_scan;
 extern void VgInstallPlannerHook(void);
+extern void VgInstallPathsHook(void);
+extern Cost VgSearchCost(double rows, int partitions, int m, int dim, int ef);
+extern int	VgScanWorkers(int partitions, BlockNumber index_pages, int table_workers);
+extern double VgParallelShare(int partitions, int workers);
 
 /* AM callbacks */
 extern IndexBuildResult *vgbuild(Relation heap, Relation index, IndexInfo *indexInfo);

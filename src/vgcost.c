@@ -38,6 +38,24 @@ SearchVisits(double n, int ef, int m)
 	return Min(visits, n);
 }
 
+/*
+ * The cost of searching an index of rows rows split into partitions graphs
+ * at breadth ef: every partition is searched.  A visit is a cached buffer
+ * access (a pin, a share lock, a line pointer: a tenth of a sequential page
+ * read, measured against a plain index tuple) and a distance, which with
+ * SIMD kernels costs about one operator call per 64 dimensions.
+ */
+Cost
+VgSearchCost(double rows, int partitions, int m, int dim, int ef)
+{
+	double		per_partition = rows / Max(partitions, 1);
+	double		visits = partitions * SearchVisits(Max(per_partition, 1), ef, m);
+	double		per_visit = cpu_index_tuple_cost + 0.1 * seq_page_cost +
+		cpu_operator_cost * Max(1.0, dim / 64.0);
+
+	return visits * per_visit;
+}
+
 void
 vgcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 			   Cost *indexStartupCost, Cost *indexTotalCost,
@@ -47,10 +65,8 @@ vgcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	GenericCosts costs;
 	IndexOptInfo *info = path->indexinfo;
 	Relation	index;
-	int			m;
-	int			dim;
-	double		visits;
-	double		per_distance;
+	VgShape		shape;
+	int			ef;
 
 	if (path->indexorderbys == NIL)
 	{
@@ -63,31 +79,23 @@ vgcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	}
 
 	index = index_open(info->indexoid, NoLock);
-	m = VgOptionM(index);
-	dim = TupleDescAttr(index->rd_att, 0)->atttypmod;
+	VgReadShape(index, &shape);
 	index_close(index, NoLock);
-	if (dim <= 0)
-		dim = 128;
 
-	visits = SearchVisits(Max(info->tuples, 1), vg_ef_search, m);
+	/* a LIMIT beyond ef_search widens the search to it */
+	ef = vg_ef_search;
+	if (root->limit_tuples > 0 && root->limit_tuples < 1e6)
+		ef = Max(ef, (int) root->limit_tuples);
 
 	MemSet(&costs, 0, sizeof(costs));
-	costs.numIndexTuples = visits;
+	costs.numIndexTuples = Min(info->tuples, (double) ef);
 	genericcostestimate(root, path, loop_count, &costs);
-
-	/*
-	 * A visit is a buffer access (the pages of a searched index are cached:
-	 * a search keeps returning to the same neighbourhoods) and a distance,
-	 * which with SIMD kernels costs about one operator call per 64
-	 * dimensions.
-	 */
-	per_distance = cpu_operator_cost * Max(1.0, dim / 64.0);
-	costs.indexTotalCost = visits * (cpu_index_tuple_cost + per_distance) * loop_count;
-
+	costs.indexTotalCost = VgSearchCost(Max(info->tuples, 1), shape.partitions, shape.m,
+										shape.dim, ef) * loop_count;
 	/* the whole search happens before the first tuple comes out */
 	*indexStartupCost = costs.indexTotalCost;
 	*indexTotalCost = costs.indexTotalCost;
 	*indexSelectivity = costs.indexSelectivity;
 	*indexCorrelation = 0;
-	*indexPages = Min(visits, costs.numIndexPages);
+	*indexPages = costs.numIndexPages;
 }

@@ -88,6 +88,11 @@ VgDefineSettings(void)
 							"the query has its rows or this many tuples were returned.",
 							&vg_max_scan_tuples, 20000, 1, INT_MAX,
 							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("vecgraph.enable_parallel_scan",
+							 "Lets the planner use parallel scans of partitioned vecgraph indexes.",
+							 NULL,
+							 &vg_enable_parallel_scan, true,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("vecgraph.reuse_distances",
 							 "Lets queries reuse the distances a vecgraph index scan computed.",
 							 "When off, ORDER BY distance expressions are computed again for each row returned.",
