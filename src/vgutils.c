@@ -172,7 +172,12 @@ VgPrepareVector(VgMetricKind metric, float *x, int dim)
 	return true;
 }
 
-/* Rows a table probably holds: reltuples once known, else the planner's guess. */
+/*
+ * Rows a table probably holds now: the planner's estimate, which scales the
+ * last ANALYZE's density by the table's current size (reltuples alone is
+ * stale after a bulk load into an analysed table, and a parallel build
+ * sized by it fills up and starts over).
+ */
 double
 VgEstimateRows(Relation heap)
 {
@@ -180,8 +185,6 @@ VgEstimateRows(Relation heap)
 	double		tuples;
 	double		allvisfrac;
 
-	if (heap->rd_rel->reltuples > 0)
-		return heap->rd_rel->reltuples;
 	estimate_rel_size(heap, NULL, &pages, &tuples, &allvisfrac);
-	return tuples;
+	return Max(tuples, heap->rd_rel->reltuples);
 }
