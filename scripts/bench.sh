@@ -3,7 +3,8 @@
 # speed on a shared machine.  Results go to stdout; docs/benchmarks.md keeps
 # the latest tables with the commands that produced them.
 #
-#   VG_BENCH=kernels|ann|all   which benchmarks to run (default all)
+#   VG_BENCH=kernels|ann|scan|build|all   which benchmarks to run (default
+#                              kernels, ann and build; scan takes ~15 min)
 #     kernels  the distance-kernel micro-benchmark (test/bench/kernel_bench)
 #     ann      the ANN benchmark (test/bench/ann_bench.py): builds and
 #              installs the extension, starts a throwaway cluster, builds
@@ -15,6 +16,11 @@
 #                              "--markdown docs/benchmarks.md")
 #   VG_BENCH_EXACT_QUERIES=N   queries of the exact-scan check below
 #                              (default 20)
+#     build    the core's standalone HNSW build on 1 .. nproc threads
+#              (test/bench/build_bench, Fashion-MNIST)
+#     scan     serial against parallel scans over partitioned indexes
+#              (test/bench/scan_bench.py; VG_SCAN_ARGS passes arguments,
+#              default 1,000,000 x 128)
 #
 # While the installed extension has no `vecgraph` index access method, the
 # ANN part says so and runs the hnswlib reference plus an exact-scan check
@@ -26,9 +32,43 @@ PY=/usr/bin/python3				# Debian's, which sees python3-numpy etc.
 VG_BENCH=${VG_BENCH:-all}
 
 case $VG_BENCH in
-	kernels | ann | all) ;;
-	*) vg_die "VG_BENCH must be kernels, ann or all (got '$VG_BENCH')" ;;
+	kernels | ann | scan | build | all) ;;
+	*) vg_die "VG_BENCH must be kernels, ann, scan, build or all (got '$VG_BENCH')" ;;
 esac
+
+# The core build's scaling: the same insertion code a parallel CREATE INDEX
+# runs, on 1 .. nproc threads, three runs each.
+bench_build()
+{
+	local tmp
+	vg_require_packages make gcc libc6-dev python3 python3-numpy dataset-fashion-mnist
+	make -C "$VG_ROOT/test/bench" -s build-bench
+	tmp=$(mktemp -d)
+	(cd "$VG_ROOT" && "$PY" -c "
+import sys; sys.path.insert(0, 'test/bench'); import datasets, numpy as np
+tr, te = datasets.load_fashion_mnist()
+tr.astype(np.float32).tofile('$tmp/base.f32'); te[:1000].astype(np.float32).tofile('$tmp/query.f32')
+datasets.exact_ground_truth(tr, te[:1000], 10, 'fashion-mnist-1000').astype(np.int32).tofile('$tmp/gt.i32')")
+	vg_say "core HNSW build, Fashion-MNIST, nproc = $(nproc)"
+	for t in $(seq 1 "$(nproc)"); do
+		for run in 1 2 3; do
+			"$VG_ROOT/test/bench/build_bench" "$tmp/base.f32" 60000 "$tmp/query.f32" 1000 \
+				"$tmp/gt.i32" 784 -t "$t" -s 40 -r 1
+		done
+	done
+	rm -rf "$tmp"
+}
+
+bench_scan()
+{
+	local args=()
+	vg_require_packages "${VG_BASE_PACKAGES[@]}" python3 python3-numpy python3-psycopg2 \
+		python3-faiss libopenblas0-pthread
+	[ -n "${VG_SCAN_ARGS:-}" ] && read -r -a args <<<"$VG_SCAN_ARGS"
+	vg_build_and_install
+	vg_start_cluster
+	"$PY" "$VG_ROOT/test/bench/scan_bench.py" "${args[@]}"
+}
 
 bench_kernels()
 {
@@ -93,4 +133,10 @@ if [ "$VG_BENCH" = kernels ] || [ "$VG_BENCH" = all ]; then
 fi
 if [ "$VG_BENCH" = ann ] || [ "$VG_BENCH" = all ]; then
 	bench_ann
+fi
+if [ "$VG_BENCH" = build ] || [ "$VG_BENCH" = all ]; then
+	bench_build
+fi
+if [ "$VG_BENCH" = scan ]; then
+	bench_scan
 fi
