@@ -259,6 +259,7 @@ extern VgMetric VgCoreMetric(VgMetricKind metric, int dim);
 extern bool VgPrepareVector(VgMetricKind metric, float *x, int dim);
 extern BlockNumber VgMaxNodeBlocks(const VgShape *shape);
 extern double VgEstimateRows(Relation heap);
+extern VgNodeTuple VgNextNodeOnPage(Page page, OffsetNumber *off);
 
 /* options */
 typedef struct VgOptions

@@ -208,19 +208,15 @@ ReuseOnPage(VgStore store, BlockNumber blkno, ItemPointer heaptid,
 	GenericXLogState *state;
 	Page		page;
 	VgNodeId	id = VG_NO_NODE;
+	OffsetNumber off = InvalidOffsetNumber;
+	VgNodeTuple t;
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	state = GenericXLogStart(store->index);
 	page = GenericXLogRegisterBuffer(state, buf, 0);
-	for (OffsetNumber off = FirstOffsetNumber; off <= PageGetMaxOffsetNumber(page); off++)
+	while ((t = VgNextNodeOnPage(page, &off)) != NULL)
 	{
-		ItemId		itemid = PageGetItemId(page, off);
-		VgNodeTuple t;
-
-		if (!ItemIdIsNormal(itemid))
-			continue;
-		t = (VgNodeTuple) PageGetItem(page, itemid);
-		if (!VgTupleIsNode(t) || !(t->flags & VG_NODE_FREE))
+		if (!(t->flags & VG_NODE_FREE))
 			continue;
 		t->heaptid = *heaptid;
 		t->flags = 0;

@@ -188,3 +188,27 @@ VgEstimateRows(Relation heap)
 	estimate_rel_size(heap, NULL, &pages, &tuples, &allvisfrac);
 	return Max(tuples, heap->rd_rel->reltuples);
 }
+
+/*
+ * The next node tuple on page after offset *off (start from
+ * InvalidOffsetNumber), skipping unused items and upper tuples; sets *off
+ * to its offset.  NULL after the last.
+ */
+VgNodeTuple
+VgNextNodeOnPage(Page page, OffsetNumber *off)
+{
+	OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
+
+	for ((*off)++; *off <= maxoff; (*off)++)
+	{
+		ItemId		itemid = PageGetItemId(page, *off);
+		VgNodeTuple t;
+
+		if (!ItemIdIsNormal(itemid))
+			continue;
+		t = (VgNodeTuple) PageGetItem(page, itemid);
+		if (VgTupleIsNode(t))
+			return t;
+	}
+	return NULL;
+}

@@ -92,21 +92,15 @@ MarkDeadOnPage(VgVacuumState *vs, BlockNumber blkno, IndexBulkDeleteResult *stat
 	Page		page;
 	bool		changed = false;
 	VgStatus	st = VG_OK;
+	OffsetNumber off = InvalidOffsetNumber;
+	VgNodeTuple t;
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	state = GenericXLogStart(vs->index);
 	page = GenericXLogRegisterBuffer(state, buf, 0);
-	for (OffsetNumber off = FirstOffsetNumber; off <= PageGetMaxOffsetNumber(page); off++)
+	while ((t = VgNextNodeOnPage(page, &off)) != NULL)
 	{
-		ItemId		itemid = PageGetItemId(page, off);
-		VgNodeTuple t;
 		VgNodeId	id = VgMakeNodeId(blkno, off, &vs->store.shape);
-
-		if (!ItemIdIsNormal(itemid))
-			continue;
-		t = (VgNodeTuple) PageGetItem(page, itemid);
-		if (!VgTupleIsNode(t))
-			continue;
 		if (!(t->flags & VG_NODE_DELETED) && callback(&t->heaptid, callback_state))
 		{
 			t->flags |= VG_NODE_DELETED;
@@ -293,19 +287,15 @@ FreeDeletedOnPage(VgVacuumState *vs, BlockNumber blkno, BufferAccessStrategy str
 	Page		page;
 	bool		changed = false;
 	bool		has_free = false;
+	OffsetNumber off = InvalidOffsetNumber;
+	VgNodeTuple t;
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	state = GenericXLogStart(vs->index);
 	page = GenericXLogRegisterBuffer(state, buf, 0);
-	for (OffsetNumber off = FirstOffsetNumber; off <= PageGetMaxOffsetNumber(page); off++)
+	while ((t = VgNextNodeOnPage(page, &off)) != NULL)
 	{
-		ItemId		itemid = PageGetItemId(page, off);
-		VgNodeTuple t;
-
-		if (!ItemIdIsNormal(itemid))
-			continue;
-		t = (VgNodeTuple) PageGetItem(page, itemid);
-		if (!VgTupleIsNode(t) || !(t->flags & VG_NODE_DELETED))
+		if (!(t->flags & VG_NODE_DELETED))
 			continue;
 		has_free = true;
 		if (!(t->flags & VG_NODE_FREE))

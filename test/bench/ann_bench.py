@@ -148,6 +148,9 @@ def parse_args(argv):
                         "is built --build-repeats times and every build's recall@k at "
                         "--delete-ef is measured; the search rows use the serial (0) build "
                         "(default 0)")
+    p.add_argument("--build-pause", type=float, default=3.0,
+                   help="seconds to wait after a CHECKPOINT before each timed build, so "
+                        "that the previous build's write-back does not slow it (default 3)")
     p.add_argument("--delete-fraction", type=float, default=0.0,
                    help="after the search rows: delete this share of the rows (ids whose "
                         "last digit is below fraction * 10), VACUUM (timed), and compare "
@@ -502,6 +505,11 @@ class Postgres:
         """Drops and builds the index with max_parallel_maintenance_workers =
         workers; returns (seconds, workers launched)."""
         self.sql("DROP INDEX IF EXISTS %s" % INDEX_NAME, "DROP INDEX")
+        # Each build writes a few hundred MB of pages and as much WAL; let
+        # the previous build's write-back finish first, so that one build's
+        # time is not another's I/O (a checkpoint, then a pause).
+        self.sql("CHECKPOINT", "CHECKPOINT")
+        time.sleep(self.a.build_pause)
         self.sql("SET max_parallel_maintenance_workers = %d" % workers)
         say("vecgraph: %s (max_parallel_maintenance_workers %d)" % (self.ddl, workers))
         t = time.perf_counter()
