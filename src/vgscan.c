@@ -342,11 +342,14 @@ vggettuple(IndexScanDesc scan, ScanDirection dir)
 	old = MemoryContextSwitchTo(so->cxt);
 	if (!so->started)
 		StartScan(scan, so);
-	/* the head's TID first: popping refills its stream, maybe anew */
-	if (so->nparts > 0 && vg_loser_tree_peek(&so->tree, &c, &stream))
+	/*
+	 * The tree refills the popped stream only at the next pop, so its
+	 * head_tid is still the popped row's, and a LIMIT that stops here never
+	 * starts a wider round.
+	 */
+	if (so->nparts > 0 && vg_loser_tree_pop(&so->tree, &c, &stream))
 	{
 		tid = so->parts[stream].head_tid;
-		vg_loser_tree_pop(&so->tree, &c, &stream);
 		ReturnRow(scan, so, c, &tid);
 		found = true;
 	}

@@ -60,6 +60,7 @@ vg_loser_tree_init(VgLoserTree *tree, int nstreams, VgStreamNext next,
 
 	tree->nstreams = 0;
 	tree->winner = 0;
+	tree->pending = -1;
 	tree->losers = NULL;
 	tree->heads = NULL;
 	tree->next = next;
@@ -129,20 +130,21 @@ vg_loser_tree_init(VgLoserTree *tree, int nstreams, VgStreamNext next,
 	return VG_OK;
 }
 
-bool
-vg_loser_tree_pop(VgLoserTree *tree, VgCandidate *out, int *stream)
+/*
+ * Refills the stream popped last and replays its path, finding the new
+ * winner.  Deferred from the pop to the next peek or pop, so a consumer
+ * that stops after a pop (a LIMIT) never makes a stream produce a head
+ * nobody will read -- for a scan, a wider search round nobody needs.
+ */
+static void
+settle(VgLoserTree *tree)
 {
-	int			cur = tree->winner;
+	int			cur = tree->pending;
 	int			node;
 
-	/* the winner is the smallest head, so if it is exhausted all are */
-	if (tree->heads[cur].exhausted)
-		return false;
-
-	*out = tree->heads[cur].candidate;
-	if (stream != NULL)
-		*stream = cur;
-
+	if (cur < 0)
+		return;
+	tree->pending = -1;
 	refill(tree, cur);
 
 	/*
@@ -161,14 +163,34 @@ vg_loser_tree_pop(VgLoserTree *tree, VgCandidate *out, int *stream)
 		}
 	}
 	tree->winner = cur;
+}
+
+bool
+vg_loser_tree_pop(VgLoserTree *tree, VgCandidate *out, int *stream)
+{
+	int			cur;
+
+	settle(tree);
+	cur = tree->winner;
+
+	/* the winner is the smallest head, so if it is exhausted all are */
+	if (tree->heads[cur].exhausted)
+		return false;
+
+	*out = tree->heads[cur].candidate;
+	if (stream != NULL)
+		*stream = cur;
+	tree->pending = cur;
 	return true;
 }
 
 bool
-vg_loser_tree_peek(const VgLoserTree *tree, VgCandidate *out, int *stream)
+vg_loser_tree_peek(VgLoserTree *tree, VgCandidate *out, int *stream)
 {
-	const VgLoserTreeHead *h = &tree->heads[tree->winner];
+	const VgLoserTreeHead *h;
 
+	settle(tree);
+	h = &tree->heads[tree->winner];
 	if (h->exhausted)
 		return false;
 	*out = h->candidate;

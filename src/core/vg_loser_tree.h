@@ -59,6 +59,7 @@ typedef struct VgLoserTree
 {
 	int			nstreams;
 	int			winner;			/* stream holding the smallest head */
+	int			pending;		/* stream popped and not yet refilled, or -1 */
 	int		   *losers;			/* [1 .. nstreams - 1]: stream that lost the
 								 * match at that internal node; [0] unused */
 	VgLoserTreeHead *heads;		/* [nstreams] */
@@ -85,13 +86,15 @@ extern VgStatus vg_loser_tree_init(VgLoserTree *tree, int nstreams,
 
 /*
  * The smallest head among the streams: writes it to *out (and its stream to
- * *stream, if stream != NULL) and returns true, then refills from that
- * stream; false when every stream is exhausted.  O(log P) comparisons.
+ * *stream, if stream != NULL) and returns true; false when every stream is
+ * exhausted.  The popped stream is refilled at the next peek or pop, not
+ * now, so that a consumer that stops never makes a stream produce a head it
+ * will not read.  O(log P) comparisons.
  */
 extern bool vg_loser_tree_pop(VgLoserTree *tree, VgCandidate *out, int *stream);
 
 /* The smallest head without removing it; false when every stream is exhausted. */
-extern bool vg_loser_tree_peek(const VgLoserTree *tree, VgCandidate *out,
+extern bool vg_loser_tree_peek(VgLoserTree *tree, VgCandidate *out,
 							   int *stream);
 
 extern void vg_loser_tree_free(VgLoserTree *tree);
