@@ -14,6 +14,8 @@ EXPLAIN (COSTS OFF) SELECT id FROM pts ORDER BY v <#> '[5,5]' LIMIT 5;
 SELECT id, v, v <-> '[5.2,5.1]' AS d FROM pts ORDER BY v <-> '[5.2,5.1]' LIMIT 5;
 
 -- every row comes back, nearest first, with LIMIT far beyond ef_search
+-- (given the memory: each wider round costs more, within work_mem)
+SET work_mem = '64MB';
 SET vecgraph.ef_search = 10;
 SELECT count(*), count(DISTINCT id) FROM (SELECT id FROM pts ORDER BY v <-> '[50,50]' LIMIT 10000) s;
 -- filters that reject most rows still return LIMIT rows
@@ -27,6 +29,10 @@ EXPLAIN (COSTS OFF) SELECT id FROM pts WHERE tag = 3 ORDER BY v <-> '[1,1]' LIMI
 SELECT count(*) FROM (SELECT id FROM pts WHERE tag = 3 ORDER BY v <-> '[1,1]' LIMIT 1000) s;
 RESET vecgraph.max_scan_tuples;
 SELECT count(*) FROM (SELECT id FROM pts WHERE tag = 3 ORDER BY v <-> '[1,1]' LIMIT 1000) s;
+-- ... and stops, saying so, when widening would pass work_mem
+SET work_mem = '64kB';
+SELECT count(*) < 1000 AS stopped_early FROM (SELECT id FROM pts WHERE tag = 3 ORDER BY v <-> '[1,1]' LIMIT 1000) s;
+SET work_mem = '64MB';
 RESET enable_seqscan;
 RESET vecgraph.ef_search;
 
@@ -50,6 +56,7 @@ COMMIT;
 
 -- NULL query: rows come back (distances are NULL), NULL rows never do
 SET enable_seqscan = off;
+SET work_mem = '64MB';
 SELECT count(*) FROM (SELECT id FROM pts ORDER BY v <-> NULL LIMIT 5) s;
 SELECT count(*) FROM (SELECT id FROM pts ORDER BY v <-> '[0,0]' LIMIT 20000) s;
 RESET enable_seqscan;
@@ -65,6 +72,7 @@ SELECT id, v <#> '[1,1]' FROM pts ORDER BY v <#> '[1,1]' LIMIT 3;
 SELECT id, v <+> '[3,4]' FROM pts ORDER BY v <+> '[3,4]' LIMIT 1;
 -- cosine: the zero vector [0,0] (id 0) is not indexed, as its distance is NaN
 SET enable_seqscan = off;
+SET work_mem = '64MB';
 SELECT count(*) FROM (SELECT id FROM pts ORDER BY v <=> '[1,1]' LIMIT 20000) s;
 RESET enable_seqscan;
 SELECT v <=> '[1,1]' < 1e-6 AS same_direction FROM pts ORDER BY v <=> '[1,1]' LIMIT 3;

@@ -12,6 +12,7 @@ SELECT * FROM vecgraph_check('docs_v');
 
 -- every row is found through the index
 SET enable_seqscan = off;
+SET work_mem = '64MB';
 SELECT count(*) = (SELECT count(*) FROM docs) AS all_found
 FROM (SELECT id FROM docs ORDER BY v <-> '[5,5,5,5,5,5,5,5]' LIMIT 5000) s;
 

@@ -12,8 +12,9 @@
  *	  -- a WHERE clause rejected some, or LIMIT exceeds ef_search -- that
  *	  partition alone is searched again with twice the breadth and yields
  *	  the nodes it has not yielded yet, until the query is satisfied, the
- *	  partition is exhausted, or vecgraph.max_scan_tuples rows were
- *	  returned.  Order is exact within a round and approximate across rounds
+ *	  partition is exhausted, vecgraph.max_scan_tuples rows were returned,
+ *	  or the next round would take the scan's memory past work_mem (then
+ *	  with a NOTICE).  Order is exact within a round and approximate across rounds
  *	  (a wider round can find a node nearer than one already returned), as
  *	  with pgvector's relaxed iterative scans.
  *
@@ -72,6 +73,7 @@ typedef struct VgScanOpaqueData
 	VgLoserTree tree;			/* merging their streams */
 	VgVisited	returned;		/* node ids yielded so far */
 	int64		n_returned;
+	bool		warned_memory;	/* the work_mem NOTICE was given */
 } VgScanOpaqueData;
 
 typedef VgScanOpaqueData *VgScanOpaque;
@@ -144,6 +146,7 @@ vgrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int nord
 	so->nparts = 0;
 	so->parts = NULL;
 	so->n_returned = 0;
+	so->warned_memory = false;
 	so->store.cache = NULL;
 }
 
@@ -185,7 +188,8 @@ SearchPartition(VgScanOpaque so, VgPartScan *ps, int ef)
 		VgNodeCacheFree(ps->cache);
 	}
 	ps->results = palloc(sizeof(VgCandidate) * ef);
-	ps->cache = VgNodeCacheCreate(so->store.shape.m0, ef * so->store.shape.m0);
+	/* a search sees about ef * m nodes; the cache grows if it sees more */
+	ps->cache = VgNodeCacheCreate(so->store.shape.m0, ef * so->store.shape.m);
 	so->store.partition = ps->partition;
 	so->store.cache = ps->cache;
 	graph = VgStoreGraph(&so->store);
@@ -200,6 +204,31 @@ SearchPartition(VgScanOpaque so, VgPartScan *ps, int ef)
 	ps->ef = ef;
 	ps->next = 0;
 	ps->final = ps->n_results < ef;
+}
+
+/*
+ * May a partition search again, twice as wide?  A round's memory (results,
+ * visited set, node cache) grows with its breadth, and a scan's state is
+ * bounded by work_mem: when the next round would pass it, the scan stops
+ * widening and says so once, rather than growing without bound under a
+ * selective filter.
+ */
+static bool
+RoomToWiden(VgScanOpaque so)
+{
+	Size		used = MemoryContextMemAllocated(so->cxt, true);
+
+	/* a round twice as wide needs about twice the memory of this one */
+	if (used * 2 <= (Size) work_mem * 1024)
+		return true;
+	if (!so->warned_memory)
+		ereport(NOTICE,
+				(errmsg("vecgraph index scan stopped searching wider after %lld rows: it would need more than work_mem (%d kB)",
+						(long long) so->n_returned, work_mem),
+				 errdetail("A filter or LIMIT asked for more rows than the search found."),
+				 errhint("Increase work_mem to let the scan search further.")));
+	so->warned_memory = true;
+	return false;
 }
 
 /*
@@ -234,7 +263,7 @@ NextOfPartition(void *arg, int stream, VgCandidate *out)
 			*out = c;
 			return true;
 		}
-		if (ps->final || so->n_returned >= vg_max_scan_tuples)
+		if (ps->final || so->n_returned >= vg_max_scan_tuples || !RoomToWiden(so))
 			return false;
 		CHECK_FOR_INTERRUPTS();
 		SearchPartition(so, ps, (int) Min((int64) ps->ef * 2,

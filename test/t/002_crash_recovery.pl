@@ -134,6 +134,7 @@ is( $node->safe_psql('postgres', qq{
 		SET enable_seqscan = off;
 		SET vecgraph.ef_search = 10;
 		SET vecgraph.max_scan_tuples = 100000;
+		SET work_mem = '256MB';
 		SELECT count(*) || ' ' || count(DISTINCT id) FROM (
 			SELECT id FROM t ORDER BY v <-> (SELECT v FROM t WHERE id = 1) LIMIT $rows) s;
 	}),
@@ -226,6 +227,7 @@ is( $node->safe_psql('postgres', qq{
 		SET enable_seqscan = off;
 		SET vecgraph.ef_search = 10;
 		SET vecgraph.max_scan_tuples = 100000;
+		SET work_mem = '256MB';
 		SELECT count(*) || ' ' || count(DISTINCT id) FROM (
 			SELECT id FROM t ORDER BY v <-> (SELECT v FROM t WHERE id = 1) LIMIT $after) s;
 	}),

@@ -99,6 +99,7 @@ sub check_standby
 			SET enable_seqscan = off;
 			SET vecgraph.ef_search = 10;
 			SET vecgraph.max_scan_tuples = 100000;
+			SET work_mem = '256MB';
 			SELECT count(DISTINCT id) FROM (
 				SELECT id FROM t ORDER BY v <-> '$queries[0]' LIMIT $rows) s;
 		}),

@@ -113,6 +113,7 @@ like( $node->safe_psql('postgres', q{
 is( $node->safe_psql('postgres', q{
 		SET enable_seqscan = off;
 		SET vecgraph.max_scan_tuples = 1000000;
+		SET work_mem = '256MB';
 		SELECT count(*) || ' ' || count(DISTINCT id) FROM (
 			SELECT id FROM t1 ORDER BY v <-> (SELECT v FROM t1 WHERE id = 1)
 			LIMIT (SELECT count(*) FROM t1)) s;
@@ -195,6 +196,7 @@ is(problems('t4_idx'), '', 'vecgraph_check finds no problem in the serially buil
 is( $node->safe_psql('postgres', q{
 		SET enable_seqscan = off;
 		SET vecgraph.max_scan_tuples = 1000000;
+		SET work_mem = '256MB';
 		SELECT count(*) || ' ' || count(DISTINCT id) FROM (
 			SELECT id FROM t4 ORDER BY v <-> (SELECT v FROM t4 WHERE id = 1) LIMIT 3000) s;
 	}),
