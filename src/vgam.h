@@ -261,6 +261,14 @@ extern BlockNumber VgMaxNodeBlocks(const VgShape *shape);
 extern double VgEstimateRows(Relation heap);
 extern VgNodeTuple VgNextNodeOnPage(Page page, OffsetNumber *off);
 
+typedef enum VgMetaHint
+{
+	VG_HINT_INSERT_PAGE,
+	VG_HINT_FREE_PAGE
+} VgMetaHint;
+
+extern void VgSetMetaHint(Relation index, VgMetaHint hint, BlockNumber blkno);
+
 /* options */
 typedef struct VgOptions
 {

@@ -132,19 +132,6 @@ AddToPage(VgStore store, Buffer buf, bool new_page,
 	return id;
 }
 
-static void
-SetInsertPage(Relation index, BlockNumber blkno)
-{
-	Buffer		buf = ReadBuffer(index, VG_METAPAGE_BLKNO);
-	GenericXLogState *state;
-
-	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	state = GenericXLogStart(index);
-	VgPageGetMeta(GenericXLogRegisterBuffer(state, buf, 0))->insert_page = blkno;
-	GenericXLogFinish(state);
-	UnlockReleaseBuffer(buf);
-}
-
 /* Places tuples as AddToPage does, on the insert page or a new one. */
 static VgNodeId
 PlaceTuples(VgStore store, VgNodeTuple node, VgUpperTuple upper)
@@ -174,25 +161,12 @@ PlaceTuples(VgStore store, VgNodeTuple node, VgUpperTuple upper)
 		elog(ERROR, "node tuple does not fit an empty page of index \"%s\"",
 			 RelationGetRelationName(store->index));
 	UnlockReleaseBuffer(buf);
-	SetInsertPage(store->index, VgNodeBlock(id, &store->shape));
+	VgSetMetaHint(store->index, VG_HINT_INSERT_PAGE, VgNodeBlock(id, &store->shape));
 	return id;
 }
 
 /* Pages searched for a free slot past the metapage's hint. */
 #define VG_FREE_SLOT_SEARCH 8
-
-static void
-SetFreePage(Relation index, BlockNumber blkno)
-{
-	Buffer		buf = ReadBuffer(index, VG_METAPAGE_BLKNO);
-	GenericXLogState *state;
-
-	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	state = GenericXLogStart(index);
-	VgPageGetMeta(GenericXLogRegisterBuffer(state, buf, 0))->free_page = blkno;
-	GenericXLogFinish(state);
-	UnlockReleaseBuffer(buf);
-}
 
 /*
  * Overwrites a free node (one VACUUM deleted and unlinked) on page blkno
@@ -250,11 +224,11 @@ ReuseFreeSlot(VgStore store, BlockNumber hint, ItemPointer heaptid,
 		if (id != VG_NO_NODE)
 		{
 			if (blkno != hint)
-				SetFreePage(store->index, blkno);
+				VgSetMetaHint(store->index, VG_HINT_FREE_PAGE, blkno);
 			return id;
 		}
 	}
-	SetFreePage(store->index, blkno < nblocks ? blkno : InvalidBlockNumber);
+	VgSetMetaHint(store->index, VG_HINT_FREE_PAGE, blkno < nblocks ? blkno : InvalidBlockNumber);
 	return VG_NO_NODE;
 }
 

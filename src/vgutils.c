@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "access/genam.h"
+#include "access/generic_xlog.h"
 #include "optimizer/plancat.h"
 #include "storage/bufpage.h"
 #include "utils/memutils.h"
@@ -211,4 +212,27 @@ VgNextNodeOnPage(Page page, OffsetNumber *off)
 			return t;
 	}
 	return NULL;
+}
+
+/*
+ * Sets one of the metapage's page hints (where inserts go first, or the
+ * lowest page with a free slot), WAL-logged.  Takes the metapage's lock
+ * alone: callers hold no node page lock.
+ */
+void
+VgSetMetaHint(Relation index, VgMetaHint hint, BlockNumber blkno)
+{
+	Buffer		buf = ReadBuffer(index, VG_METAPAGE_BLKNO);
+	GenericXLogState *state;
+	VgMetaPage	meta;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	state = GenericXLogStart(index);
+	meta = VgPageGetMeta(GenericXLogRegisterBuffer(state, buf, 0));
+	if (hint == VG_HINT_INSERT_PAGE)
+		meta->insert_page = blkno;
+	else
+		meta->free_page = blkno;
+	GenericXLogFinish(state);
+	UnlockReleaseBuffer(buf);
 }

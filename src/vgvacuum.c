@@ -328,8 +328,6 @@ FreeDeleted(VgVacuumState *vs, BufferAccessStrategy strategy)
 {
 	BlockNumber nblocks = RelationGetNumberOfBlocks(vs->index);
 	BlockNumber first = InvalidBlockNumber;
-	Buffer		buf;
-	GenericXLogState *state;
 
 	for (BlockNumber blkno = 1; blkno < nblocks; blkno++)
 	{
@@ -337,12 +335,7 @@ FreeDeleted(VgVacuumState *vs, BufferAccessStrategy strategy)
 		if (FreeDeletedOnPage(vs, blkno, strategy) && first == InvalidBlockNumber)
 			first = blkno;
 	}
-	buf = ReadBuffer(vs->index, VG_METAPAGE_BLKNO);
-	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	state = GenericXLogStart(vs->index);
-	VgPageGetMeta(GenericXLogRegisterBuffer(state, buf, 0))->free_page = first;
-	GenericXLogFinish(state);
-	UnlockReleaseBuffer(buf);
+	VgSetMetaHint(vs->index, VG_HINT_FREE_PAGE, first);
 }
 
 /* Pass 4: link unreachable live nodes, partition by partition. */
