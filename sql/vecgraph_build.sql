@@ -65,3 +65,24 @@ SET statement_timeout = '300ms';
 CREATE INDEX slow_v ON slow USING vecgraph (v) WITH (m = 32, ef_construction = 400);
 RESET statement_timeout;
 SELECT count(*) FROM pg_class WHERE relname = 'slow_v';
+
+-- amvalidate reports what is wrong with an operator class
+CREATE OPERATOR FAMILY bad_vg_ops USING vecgraph;
+CREATE OPERATOR CLASS bad_vg_ops FOR TYPE vector USING vecgraph FAMILY bad_vg_ops AS
+	OPERATOR 1 < (vector, vector),
+	FUNCTION 1 vector_dims(vector);
+SELECT amvalidate(oid) FROM pg_opclass WHERE opcname = 'bad_vg_ops';
+CREATE OPERATOR CLASS empty_vg_ops FOR TYPE vector USING vecgraph AS
+	FUNCTION 1 l1_distance(vector, vector);
+SELECT amvalidate(oid) FROM pg_opclass WHERE opcname = 'empty_vg_ops';
+CREATE TABLE bad_opclass (v vector(2));
+CREATE INDEX ON bad_opclass USING vecgraph (v empty_vg_ops);
+CREATE OPERATOR CLASS nofunc_vg_ops FOR TYPE vector USING vecgraph AS
+	OPERATOR 1 <-> (vector, vector) FOR ORDER BY float_ops,
+	FUNCTION 1 l2_distance(vector, vector);
+CREATE INDEX ON bad_opclass USING vecgraph (v nofunc_vg_ops);
+DROP TABLE bad_opclass;
+DROP OPERATOR CLASS bad_vg_ops USING vecgraph;
+DROP OPERATOR FAMILY bad_vg_ops USING vecgraph;
+DROP OPERATOR CLASS empty_vg_ops USING vecgraph;
+DROP OPERATOR CLASS nofunc_vg_ops USING vecgraph;

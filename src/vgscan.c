@@ -161,10 +161,9 @@ PrepareQuery(IndexScanDesc scan, VgScanOpaque so)
 	const VgShape *shape = &so->store.shape;
 	float	   *x;
 
+	/* the cost estimate makes any other scan unplannable */
 	if (scan->numberOfOrderBys == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("vecgraph indexes serve only ORDER BY distance queries")));
+		elog(ERROR, "vecgraph index scan without an ORDER BY distance");
 	if (key->sk_flags & SK_ISNULL)
 		return palloc0(sizeof(float) * shape->dim);
 	so->raw_query = DatumGetVector(key->sk_argument);
