@@ -67,7 +67,7 @@ ISOLATION_OPTS = --load-extension=vecgraph $(if $(REGRESS_OUTDIR),--outputdir=$(
 EXTRA_CLEAN = results regression.diffs regression.out
 
 PG_CONFIG ?= pg_config
-PGXS := $(shell $(PG_CONFIG) --pgxs)
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 
 PG_CFLAGS += -Wextra -Wno-unused-parameter -Wno-sign-compare \
 	-Wno-missing-field-initializers -Wno-cast-function-type
@@ -75,7 +75,16 @@ ifeq ($(WERROR),1)
 PG_CFLAGS += -Werror
 endif
 
+ifneq ($(PGXS),)
 include $(PGXS)
+else
+# On a bare machine PostgreSQL's build files are not there yet: make test,
+# make demo and make bench install them (as root) before they build; the
+# build targets themselves say what to install.
+all install installcheck:
+	@echo "pg_config was not found: run 'make test' or 'make demo' as root, or install PostgreSQL's build files with: sudo apt-get install postgresql-15 postgresql-server-dev-15" >&2
+	@exit 1
+endif
 
 # PGXS tracks no header dependencies; every object depends on every header.
 $(OBJS): $(wildcard $(srcdir)/src/*.h $(srcdir)/src/core/*.h)
