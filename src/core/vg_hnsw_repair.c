@@ -22,6 +22,7 @@ mark_reachable(const VgGraph *graph, VgNodeId start, VgVisited *seen,
 			   VgHeap *queue, VgNodeId *list, int max_degree)
 {
 	VgStatus	st = VG_OK;
+	uint32_t	walked = 0;
 
 	if (!vg_visited_add(seen, start, &st))
 		return st;
@@ -32,6 +33,10 @@ mark_reachable(const VgGraph *graph, VgNodeId start, VgVisited *seen,
 	{
 		VgNodeId	node = vg_heap_pop(queue).id;
 		int			top = graph->ops->level(graph->store, node);
+
+		/* a walk over a large index takes seconds: stay cancellable */
+		if (graph->ops->check_interrupts && (++walked & 1023) == 0)
+			graph->ops->check_interrupts(graph->store);
 
 		for (int lv = 0; lv <= top && st == VG_OK; lv++)
 		{
