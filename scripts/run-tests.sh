@@ -30,14 +30,15 @@ vg_start_cluster
 # run_regress NAME [PGOPTIONS]: pg_regress and isolation suites, tallied.
 run_regress()
 {
-	local out="$VG_TMP/$1" log="$VG_TMP/$1.log" rc=0 failed
+	# not named "failed": tally must update the global count, not a local
+	local out="$VG_TMP/$1" log="$VG_TMP/$1.log" rc=0 nfail
 	mkdir -p "$out"
 	PGOPTIONS="${2:-}" make -C "$VG_ROOT" -s installcheck REGRESS_OUTDIR="$out" >"$log" 2>&1 || rc=$?
 	cat "$log"
-	failed=$(grep -cE '\.\.\. FAILED|^not ok ' "$log" || true)
-	tally "$(grep -cE '^test .* \.\.\. ok|^ok ' "$log" || true)" "$failed"
+	nfail=$(grep -cE '\.\.\. FAILED|^not ok ' "$log" || true)
+	tally "$(grep -cE '^test .* \.\.\. ok|^ok ' "$log" || true)" "$nfail"
 	# pg_regress itself failing (no server, a diff error) counts as a failure
-	[ "$rc" -ne 0 ] && [ "$failed" -eq 0 ] && tally 0 1
+	if [ "$rc" -ne 0 ] && [ "$nfail" -eq 0 ]; then tally 0 1; fi
 	for diffs in "$out/regression.diffs" "$out/isolation/regression.diffs"; do
 		if [ -f "$diffs" ]; then cat "$diffs"; fi
 	done
@@ -63,9 +64,9 @@ if compgen -G "$VG_ROOT/test/t/*.pl" >/dev/null; then
 		PG_REGRESS="$pgxs_dir/test/regress/pg_regress" \
 		prove -I "$pgxs_dir/test/perl" t/*.pl) >"$tap_log" 2>&1 || true
 	cat "$tap_log"
-	tally "$(grep -cE '\.\. ok$' "$tap_log" || true)" \
-		"$(grep -cE '\.\. (Failed|Dubious)' "$tap_log" || true)"
-	if grep -q '^Result: FAIL' "$tap_log" && [ "$failed" -eq 0 ]; then
+	tap_failed=$(grep -cE '\.\. (Failed|Dubious)' "$tap_log" || true)
+	tally "$(grep -cE '\.\. ok$' "$tap_log" || true)" "$tap_failed"
+	if grep -q '^Result: FAIL' "$tap_log" && [ "$tap_failed" -eq 0 ]; then
 		tally 0 1
 	fi
 	if grep -q '^Result: FAIL' "$tap_log"; then
