@@ -73,6 +73,22 @@ WHERE q.qid <= 50;
 RESET force_parallel_mode;
 SELECT count(*) AS rows, count(*) FILTER (WHERE p.id IS NOT DISTINCT FROM s.id) AS same
 FROM lateral_serial s FULL JOIN lateral_parallel p USING (qid, rank);
+-- a rescanned Gather Merge: as the inner side of a nested loop (a LEFT JOIN
+-- keeps it there) it starts its workers again for each outer row, and the
+-- partitions claimed in the shared state must be free again each time
+SET enable_material = off;
+SET max_parallel_workers_per_gather = 1;
+EXPLAIN (COSTS OFF)
+SELECT o.x, s.id FROM (VALUES (1), (2), (3)) o(x) LEFT JOIN
+(SELECT id FROM pitems ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5) s ON true;
+CREATE TEMP TABLE rescanned AS
+SELECT o.x, s.id FROM (VALUES (1), (2), (3)) o(x) LEFT JOIN
+(SELECT id FROM pitems ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5) s ON true;
+SET vecgraph.enable_parallel_scan = off;
+CREATE TEMP TABLE once AS
+SELECT id FROM pitems ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5;
+SELECT x, count(r.id) AS found, count(r.id) FILTER (WHERE r.id IN (SELECT id FROM once)) AS as_serial
+FROM rescanned r GROUP BY x ORDER BY x;
 RESET ALL;
 
 -- inserts and VACUUM keep every partition sound
