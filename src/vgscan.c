@@ -34,7 +34,6 @@
 
 #include <math.h>
 
-#include "access/parallel.h"
 #include "access/relscan.h"
 #include "miscadmin.h"
 #include "port/atomics.h"
@@ -78,16 +77,10 @@ typedef struct VgScanOpaqueData
 
 typedef VgScanOpaqueData *VgScanOpaque;
 
-/*
- * What the participants of a parallel scan share: the next partition to
- * claim, and how many each participant took (statistics, for the tests).
- */
-#define VG_MAX_PARTICIPANTS 64
-
+/* What the participants of a parallel scan share: the next partition to claim. */
 typedef struct VgParallelScanData
 {
 	pg_atomic_uint32 next_partition;
-	pg_atomic_uint32 claimed[VG_MAX_PARTICIPANTS];	/* by ParallelWorkerNumber + 1 */
 } VgParallelScanData;
 
 typedef VgParallelScanData *VgParallelScan;
@@ -303,14 +296,10 @@ StartScan(IndexScanDesc scan, VgScanOpaque so)
 	{
 		VgParallelScan shared = (VgParallelScan)
 			OffsetToPointer(scan->parallel_scan, scan->parallel_scan->ps_offset);
-		int			me = Min(ParallelWorkerNumber + 1, VG_MAX_PARTICIPANTS - 1);
 		uint32		part;
 
 		while ((part = pg_atomic_fetch_add_u32(&shared->next_partition, 1)) < (uint32) partitions)
-		{
-			pg_atomic_fetch_add_u32(&shared->claimed[me], 1);
 			TakePartition(so, (int) part);
-		}
 	}
 	if (so->nparts > 0 &&
 		vg_loser_tree_init(&so->tree, so->nparts, NextOfPartition, so,
@@ -410,8 +399,6 @@ vginitparallelscan(void *target)
 	VgParallelScan shared = target;
 
 	pg_atomic_init_u32(&shared->next_partition, 0);
-	for (int i = 0; i < VG_MAX_PARTICIPANTS; i++)
-		pg_atomic_init_u32(&shared->claimed[i], 0);
 }
 
 void
@@ -421,8 +408,6 @@ vgparallelrescan(IndexScanDesc scan)
 		OffsetToPointer(scan->parallel_scan, scan->parallel_scan->ps_offset);
 
 	pg_atomic_write_u32(&shared->next_partition, 0);
-	for (int i = 0; i < VG_MAX_PARTICIPANTS; i++)
-		pg_atomic_write_u32(&shared->claimed[i], 0);
 }
 
 /*
