@@ -12,6 +12,22 @@ CREATE INDEX ON items USING vecgraph (v vector_cosine_ops);
 CREATE INDEX ON items USING vecgraph (v vector_l1_ops);
 SELECT relname, reloptions FROM pg_class WHERE relname LIKE 'items_v_idx%' ORDER BY relname;
 
+-- keep_pruned fills each new node's lists to m with the candidates the
+-- heuristic pruned: denser lists, when rows are inserted (the option is in
+-- the metapage) and when the index is built
+CREATE TABLE dense (id int, v vector(8));
+CREATE INDEX dense_kept ON dense USING vecgraph (v) WITH (m = 8, ef_construction = 32, keep_pruned = on);
+CREATE INDEX dense_plain ON dense USING vecgraph (v) WITH (m = 8, ef_construction = 32);
+INSERT INTO dense SELECT i, (SELECT array_agg(sin(i * j * 0.37)) FROM generate_series(1, 8) j)::vector
+FROM generate_series(1, 2000) i;
+SELECT k.mean_out_degree > 2 * p.mean_out_degree AS denser
+FROM vecgraph_index_info('dense_kept') k, vecgraph_index_info('dense_plain') p;
+REINDEX TABLE dense;
+SELECT k.mean_out_degree > 2 * p.mean_out_degree AS denser
+FROM vecgraph_index_info('dense_kept') k, vecgraph_index_info('dense_plain') p;
+SELECT count(*) AS problems FROM vecgraph_check('dense_kept');
+DROP TABLE dense;
+
 -- bad options
 CREATE INDEX ON items USING vecgraph (v) WITH (graph = 'vamana2');
 CREATE INDEX ON items USING vecgraph (v) WITH (m = 1);
@@ -19,6 +35,7 @@ CREATE INDEX ON items USING vecgraph (v) WITH (m = 101);
 CREATE INDEX ON items USING vecgraph (v) WITH (ef_construction = 3);
 CREATE INDEX ON items USING vecgraph (v) WITH (ef_construction = 1001);
 CREATE INDEX ON items USING vecgraph (v) WITH (m = 16, ef_construction = 31);
+CREATE INDEX ON items USING vecgraph (v) WITH (keep_pruned = maybe);
 CREATE INDEX ON items USING vecgraph (v) WITH (nonsense = 1);
 
 -- what cannot be indexed

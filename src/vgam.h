@@ -105,7 +105,7 @@ typedef struct VgMetaPageData
 	uint16		m;
 	uint16		ef_construction;
 	uint8		slot_bits;		/* node id = block << slot_bits | (offset - 1) */
-	uint8		unused;
+	uint8		flags;			/* VG_META_* */
 	uint16		build_workers;	/* parallel workers the build launched */
 	uint16		partitions;		/* graphs in the index, 1 .. VG_MAX_PARTITIONS */
 	BlockNumber insert_page;	/* last page, where new nodes go first */
@@ -117,6 +117,8 @@ typedef struct VgMetaPageData
 } VgMetaPageData;
 
 typedef VgMetaPageData *VgMetaPage;
+
+#define VG_META_KEEP_PRUNED 0x01	/* inserts fill new lists to m */
 
 #define VgPageGetMeta(page) ((VgMetaPage) PageGetContents(page))
 
@@ -166,6 +168,7 @@ typedef struct VgShape
 	int			slot_bits;
 	int			partitions;
 	VgMetricKind metric;
+	bool		keep_pruned;	/* the keep_pruned reloption, as built */
 } VgShape;
 
 /*
@@ -256,6 +259,7 @@ extern void VgReadShape(Relation index, VgShape *shape);
 extern void VgReadMeta(Relation index, VgMetaPageData *meta);
 extern VgMetricKind VgIndexMetric(Relation index);
 extern VgMetric VgCoreMetric(VgMetricKind metric, int dim);
+extern VgHnswParams VgHnswParamsOf(const VgShape *shape, int ef_construction);
 extern bool VgPrepareVector(VgMetricKind metric, float *x, int dim);
 extern BlockNumber VgMaxNodeBlocks(const VgShape *shape);
 extern double VgEstimateRows(Relation heap);
@@ -277,11 +281,13 @@ typedef struct VgOptions
 	int			m;
 	int			ef_construction;
 	int			partitions_offset;	/* "auto" or 1 .. 64 */
+	bool		keep_pruned;
 } VgOptions;
 
 extern bytea *vgoptions(Datum reloptions, bool validate);
 extern int	VgOptionM(Relation index);
 extern int	VgOptionEfConstruction(Relation index);
+extern bool VgOptionKeepPruned(Relation index);
 extern int	VgOptionPartitions(Relation index, double rows);
 extern void VgInitReloptions(void);
 extern void VgDefineSettings(void);

@@ -89,6 +89,7 @@ InitShape(Relation heap, Relation index, VgShape *shape, int *ef_construction)
 	shape->m = VgOptionM(index);
 	shape->m0 = 2 * shape->m;
 	shape->metric = VgIndexMetric(index);
+	shape->keep_pruned = VgOptionKeepPruned(index);
 	*ef_construction = VgOptionEfConstruction(index);
 
 	if (*ef_construction < 2 * shape->m)
@@ -256,7 +257,7 @@ InitBuildState(VgBuildState *bs, Relation heap, Relation index,
 	bs->heap = heap;
 	bs->index = index;
 	bs->shape = *shape;
-	bs->params = vg_hnsw_params(bs->shape.m, ef_construction);
+	bs->params = VgHnswParamsOf(&bs->shape, ef_construction);
 	bs->budget = (Size) maintenance_work_mem * 1024;
 	bs->rng = VG_BUILD_SEED;
 	bs->tuple_cxt = AllocSetContextCreate(CurrentMemoryContext, "vecgraph build row",
@@ -282,7 +283,7 @@ void
 VgFinishArena(Relation index, const VgShape *shape, int ef_construction,
 			  VgArena *arena, int workers)
 {
-	VgHnswParams params = vg_hnsw_params(shape->m, ef_construction);
+	VgHnswParams params = VgHnswParamsOf(shape, ef_construction);
 	VgGraphOps	ops = vg_arena_ops;
 	VgGraph		graph = vg_arena_graph(arena, VgCoreMetric(shape->metric, shape->dim));
 	VgInsertScratch scratch;

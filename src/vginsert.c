@@ -266,7 +266,7 @@ VgInsertVector(VgStore store, ItemPointer heaptid, const float *vector)
 	VgStatus	st;
 
 	VgReadMeta(store->index, &meta);
-	params = vg_hnsw_params(meta.m, meta.ef_construction);
+	params = VgHnswParamsOf(&store->shape, meta.ef_construction);
 	level = VgRandomLevel(meta.m);
 	store->partition = VgPartitionOf(heaptid, store->shape.partitions);
 	graph = VgStoreGraph(store);

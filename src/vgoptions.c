@@ -72,6 +72,9 @@ VgInitReloptions(void)
 					  "Candidates considered per insertion while building",
 					  VG_DEFAULT_EF_CONSTRUCTION, VG_MIN_EF_CONSTRUCTION,
 					  VG_MAX_EF_CONSTRUCTION, AccessExclusiveLock);
+	add_bool_reloption(vg_relopt_kind, "keep_pruned",
+					   "Fills each new node's neighbour lists to m with candidates the heuristic pruned",
+					   false, AccessExclusiveLock);
 }
 
 void
@@ -108,6 +111,7 @@ vgoptions(Datum reloptions, bool validate)
 		{"m", RELOPT_TYPE_INT, offsetof(VgOptions, m)},
 		{"ef_construction", RELOPT_TYPE_INT, offsetof(VgOptions, ef_construction)},
 		{"partitions", RELOPT_TYPE_STRING, offsetof(VgOptions, partitions_offset)},
+		{"keep_pruned", RELOPT_TYPE_BOOL, offsetof(VgOptions, keep_pruned)},
 	};
 
 	return (bytea *) build_reloptions(reloptions, validate, vg_relopt_kind,
@@ -128,6 +132,14 @@ VgOptionEfConstruction(Relation index)
 	VgOptions  *opts = (VgOptions *) index->rd_options;
 
 	return opts ? opts->ef_construction : VG_DEFAULT_EF_CONSTRUCTION;
+}
+
+bool
+VgOptionKeepPruned(Relation index)
+{
+	VgOptions  *opts = (VgOptions *) index->rd_options;
+
+	return opts ? opts->keep_pruned : false;
 }
 
 /*

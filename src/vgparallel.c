@@ -242,7 +242,7 @@ Participate(VgBuildShared *shared, VgArena *arena, Relation heap, Relation index
 	p.shared = shared;
 	p.arena = arena;
 	p.leader = leader;
-	p.params = vg_hnsw_params(shared->shape.m, shared->ef_construction);
+	p.params = VgHnswParamsOf(&shared->shape, shared->ef_construction);
 	p.ops = vg_arena_ops;
 	p.ops.check_interrupts = CheckInterrupts;
 	p.graph = vg_arena_graph(arena, VgCoreMetric(shared->shape.metric, shared->shape.dim));

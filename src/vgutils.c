@@ -98,6 +98,7 @@ VgReadShape(Relation index, VgShape *shape)
 		cached->slot_bits = meta.slot_bits;
 		cached->partitions = Max(meta.partitions, 1);
 		cached->metric = (VgMetricKind) meta.metric;
+		cached->keep_pruned = (meta.flags & VG_META_KEEP_PRUNED) != 0;
 		index->rd_amcache = cached;
 	}
 	memcpy(shape, index->rd_amcache, sizeof(VgShape));
@@ -148,6 +149,16 @@ VgCoreMetric(VgMetricKind metric, int dim)
 			break;
 	}
 	return m;
+}
+
+/* The core's build parameters for a graph of this shape. */
+VgHnswParams
+VgHnswParamsOf(const VgShape *shape, int ef_construction)
+{
+	VgHnswParams p = vg_hnsw_params(shape->m, ef_construction);
+
+	p.keep_pruned = shape->keep_pruned;
+	return p;
 }
 
 /*

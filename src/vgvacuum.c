@@ -349,8 +349,8 @@ LinkOrphans(VgVacuumState *vs)
 	VgNodeId   *ids = palloc_extended(sizeof(VgNodeId) * Max(vs->n_live_ids, 1), MCXT_ALLOC_HUGE);
 
 	VgReadMeta(vs->index, &meta);
-	params = vg_hnsw_params(meta.m, meta.ef_construction);
 	VgStoreInit(&store, vs->index, true);
+	params = VgHnswParamsOf(&store.shape, meta.ef_construction);
 	if (vg_insert_scratch_init(&scratch, &params, VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
 		elog(ERROR, "out of memory");
 	for (int part = 0; part < store.shape.partitions; part++)

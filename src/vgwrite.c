@@ -51,6 +51,7 @@ VgInitMeta(VgMetaPageData *meta, const VgShape *shape, int ef_construction)
 	meta->ef_construction = (uint16) ef_construction;
 	meta->slot_bits = (uint8) shape->slot_bits;
 	meta->partitions = (uint16) shape->partitions;
+	meta->flags = shape->keep_pruned ? VG_META_KEEP_PRUNED : 0;
 	for (int p = 0; p < VG_MAX_PARTITIONS; p++)
 		meta->part[p].entry = VG_NO_NODE;
 	meta->insert_page = InvalidBlockNumber;

@@ -32,6 +32,7 @@ vg_hnsw_params(int m, int ef_construction)
 	p.m0 = 2 * m;
 	p.ef_construction = ef_construction;
 	p.level_mult = 1.0 / log((double) m);
+	p.keep_pruned = false;
 	return p;
 }
 

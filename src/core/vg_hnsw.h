@@ -18,9 +18,10 @@ typedef struct VgHnswParams
 	int			m0;				/* cap of a level-0 list (2m, as in the paper) */
 	int			ef_construction;
 	double		level_mult;		/* 1 / ln(m): levels are floor(-ln(U) * mult) */
+	bool		keep_pruned;	/* fill a new node's lists to m (see vg_prune_fill) */
 } VgHnswParams;
 
-/* m, m0 = 2m, ef_construction, and the paper's level multiplier. */
+/* m, m0 = 2m, ef_construction, the paper's level multiplier; keep_pruned off. */
 extern VgHnswParams vg_hnsw_params(int m, int ef_construction);
 
 /*
@@ -122,5 +123,15 @@ extern VgStatus vg_hnsw_link_orphans(const VgGraph *graph, const VgHnswParams *p
 extern int	vg_prune_robust(const VgGraph *graph, const VgCandidate *candidates,
 							int n, int max_out, float alpha,
 							VgNodeId *out, const float **vectors);
+
+/*
+ * The paper's keepPrunedConnections: after vg_prune_robust kept out[0..kept),
+ * adds the candidates it pruned, nearest first, until max_out are kept.
+ * Denser lists cost more distances per search step but find the true
+ * neighbours at a smaller ef.  Returns the new count.
+ */
+extern int	vg_prune_fill(const VgGraph *graph, const VgCandidate *candidates,
+						  int n, int max_out, int kept,
+						  VgNodeId *out, const float **vectors);
 
 #endif							/* VG_HNSW_H */

@@ -113,6 +113,9 @@ connect_level(const VgGraph *graph, const VgHnswParams *params, VgNodeId node,
 
 	kept = vg_prune_robust(graph, s->found, n_pool, params->m, 1.0f,
 						   s->targets, s->chosen_vectors);
+	if (params->keep_pruned)
+		kept = vg_prune_fill(graph, s->found, n_pool, params->m, kept,
+							 s->targets, s->chosen_vectors);
 
 	/*
 	 * Our list is empty unless a concurrent inserter that reached us through

@@ -8,8 +8,8 @@
  *	  candidate only if no already-kept neighbour "covers" it: a kept k
  *	  covers c when alpha * d(c, k) <= d(c, base).  With alpha = 1 this is
  *	  exactly HNSW's heuristic (Malkov & Yashunin, algorithm 4, without the
- *	  optional extension and keep-pruned steps), so one routine serves both
- *	  graphs.  alpha > 1 keeps longer edges, which Vamana needs to be
+ *	  optional extension step; vg_prune_fill is its keep-pruned step), so one
+ *	  routine serves both graphs.  alpha > 1 keeps longer edges, which Vamana needs to be
  *	  navigable from a single entry point.
  *
  *	  The distances are the metric's ranking distances (squared L2 for L2),
@@ -39,6 +39,25 @@ vg_prune_robust(const VgGraph *graph, const VgCandidate *candidates, int n,
 			out[kept] = candidates[i].id;
 			vectors[kept] = cv;
 			kept++;
+		}
+	}
+	return kept;
+}
+
+int
+vg_prune_fill(const VgGraph *graph, const VgCandidate *candidates, int n,
+			  int max_out, int kept, VgNodeId *out, const float **vectors)
+{
+	for (int i = 0; i < n && kept < max_out; i++)
+	{
+		bool		chosen = false;
+
+		for (int j = 0; j < kept && !chosen; j++)
+			chosen = out[j] == candidates[i].id;
+		if (!chosen)
+		{
+			vectors[kept] = graph->ops->vector(graph->store, candidates[i].id);
+			out[kept++] = candidates[i].id;
 		}
 	}
 	return kept;

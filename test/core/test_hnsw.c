@@ -290,6 +290,11 @@ test_prune_heuristic(void)
 	CHECK_INT_EQ(vg_prune_robust(&g, cands, 3, 3, 5.0f, out, vecs), 3);
 	/* max_out caps the result */
 	CHECK_INT_EQ(vg_prune_robust(&g, cands, 3, 1, 1.0f, out, vecs), 1);
+	/* keeping the pruned: b comes back after a and c, never twice */
+	CHECK_INT_EQ(vg_prune_robust(&g, cands, 3, 3, 1.0f, out, vecs), 2);
+	CHECK_INT_EQ(vg_prune_fill(&g, cands, 3, 3, 2, out, vecs), 3);
+	CHECK(out[0] == 1 && out[1] == 3 && out[2] == 2 && vecs[2] == vg_arena_vector(arena, 2));
+	CHECK_INT_EQ(vg_prune_fill(&g, cands, 3, 2, 2, out, vecs), 2);
 	free(mem);
 }
 
