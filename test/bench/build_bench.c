@@ -6,6 +6,7 @@
  *
  *	  build_bench BASE.f32 N QUERIES.f32 NQ GT.i32 DIM [options]
  *		-m M -e EF_CONSTRUCTION -t THREADS -s EF_SEARCH[,EF...] -r REPEATS
+ *		-k (keep_pruned: fill new nodes' lists to m)
  *
  *	  Files are raw little-endian float32 vectors and int32 ground-truth
  *	  ids (k = 10 per query).  Prints build time, vectors/s, and per
@@ -116,6 +117,7 @@ main(int argc, char **argv)
 				nq,
 				opt;
 	const char *efs = "10,20,40,80,160";
+	bool		keep_pruned = false;
 	const VgDistanceKernels *k = vg_distance_kernels(vg_simd_detect());
 	VgMetric	metric;
 	float	   *queries;
@@ -128,7 +130,7 @@ main(int argc, char **argv)
 
 	if (argc < 7)
 	{
-		fprintf(stderr, "usage: %s BASE N QUERIES NQ GT DIM [-m M] [-e EFC] [-t THREADS] [-s EFS] [-r REPEATS]\n", argv[0]);
+		fprintf(stderr, "usage: %s BASE N QUERIES NQ GT DIM [-m M] [-e EFC] [-t THREADS] [-s EFS] [-r REPEATS] [-k]\n", argv[0]);
 		return 2;
 	}
 	sh.n = atoi(argv[2]);
@@ -136,7 +138,7 @@ main(int argc, char **argv)
 	sh.dim = atoi(argv[6]);
 	sh.threads = 1;
 	optind = 7;
-	while ((opt = getopt(argc, argv, "m:e:t:s:r:")) != -1)
+	while ((opt = getopt(argc, argv, "m:e:t:s:r:k")) != -1)
 	{
 		switch (opt)
 		{
@@ -145,6 +147,7 @@ main(int argc, char **argv)
 			case 't': sh.threads = atoi(optarg); break;
 			case 's': efs = optarg; break;
 			case 'r': repeats = atoi(optarg); break;
+			case 'k': keep_pruned = true; break;
 			default: return 2;
 		}
 	}
@@ -154,6 +157,7 @@ main(int argc, char **argv)
 
 	metric = (VgMetric) {k->l2_squared, 1.0f, sh.dim};
 	sh.params = vg_hnsw_params(m, efc);
+	sh.params.keep_pruned = keep_pruned;
 	mem = aligned_alloc(64, (vg_arena_size(sh.n, sh.dim, m) + 63) & ~(size_t) 63);
 	sh.arena = vg_arena_init(mem, sh.n, sh.dim, m, sh.threads > 1);
 	sh.graph = vg_arena_graph(sh.arena, metric);
@@ -170,8 +174,9 @@ main(int argc, char **argv)
 		pthread_join(tids[t], NULL);
 	build_s = now() - t0;
 	printf("{\"kernel\": \"%s\", \"m\": %d, \"ef_construction\": %d, \"threads\": %d, "
-		   "\"build_s\": %.3f, \"vectors_per_s\": %.0f}\n",
-		   vg_simd_level_name(k->level), m, efc, sh.threads, build_s, sh.n / build_s);
+		   "\"keep_pruned\": %s, \"build_s\": %.3f, \"vectors_per_s\": %.0f}\n",
+		   vg_simd_level_name(k->level), m, efc, sh.threads,
+		   keep_pruned ? "true" : "false", build_s, sh.n / build_s);
 
 	for (const char *p = efs; *p;)
 	{
