@@ -118,6 +118,8 @@ def parse_args(argv):
     p.add_argument("--k", type=positive, default=10)
     p.add_argument("--m", type=positive, default=16)
     p.add_argument("--ef-construction", type=positive, default=64)
+    p.add_argument("--keep-pruned", action="store_true",
+                   help="build vecgraph WITH (keep_pruned = on): denser lists, higher recall per ef")
     p.add_argument("--ef-search", type=int_list, default=int_list("10,20,40,80,160,320"),
                    help="vecgraph.ef_search values (default 10,20,40,80,160,320)")
     p.add_argument("--hnswlib-ef", type=int_list, default=int_list(DEFAULT_HNSWLIB_EF),
@@ -526,7 +528,9 @@ class Postgres:
         (the index the search rows use)."""
         a = self.a
         self.ddl = ("CREATE INDEX %s ON items USING vecgraph (embedding vector_l2_ops) "
-                    "WITH (m = %d, ef_construction = %d)" % (INDEX_NAME, a.m, a.ef_construction))
+                    "WITH (m = %d, ef_construction = %d%s)"
+                    % (INDEX_NAME, a.m, a.ef_construction,
+                       ", keep_pruned = on" if a.keep_pruned else ""))
         workers_list = [int(w) for w in str(a.build_workers).split(",")]
         by_workers = []
         for w in sorted(set(workers_list) - {0}) + [0]:
