@@ -340,8 +340,8 @@ typedef struct VgStoreData
 	MemoryContext vector_cxt;	/* copies handed out by the vector operation */
 	struct HTAB *vectors;		/* node id -> copy, until VgStoreReset */
 	struct VgNodeCache *cache;	/* scans: what distances() saw, or NULL */
-	Buffer	   *recent;			/* this backend's recent buffer of each block */
-	BlockNumber n_recent;
+	struct RecentBuffers *recent;	/* this backend's recent buffers of the
+									 * index, a slot its stores share */
 	int			partition;		/* the graph entry and offer_entry act on */
 } VgStoreData;
 

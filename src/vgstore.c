@@ -100,15 +100,15 @@ RecentBuffersFor(Relation index)
 	return r;
 }
 
-/* Makes sure the recent array covers blkno; returns it. */
-static void
-CoverRecent(VgStore store, BlockNumber blkno)
+/* The recent array of index, made to cover blkno. */
+static RecentBuffers *
+CoverRecent(Relation index, BlockNumber blkno)
 {
-	RecentBuffers *r = RecentBuffersFor(store->index);
+	RecentBuffers *r = RecentBuffersFor(index);
 
 	if (blkno >= r->size)
 	{
-		BlockNumber size = Max(RelationGetNumberOfBlocks(store->index), blkno + 1);
+		BlockNumber size = Max(RelationGetNumberOfBlocks(index), blkno + 1);
 		Buffer	   *buffers = MemoryContextAllocZero(TopMemoryContext, sizeof(Buffer) * size);
 
 		if (r->buffers != NULL)
@@ -119,26 +119,41 @@ CoverRecent(VgStore store, BlockNumber blkno)
 		r->buffers = buffers;
 		r->size = size;
 	}
-	store->recent = r->buffers;
-	store->n_recent = r->size;
+	return r;
+}
+
+/*
+ * The recent-buffer entry of blkno.  Other stores of this backend (another
+ * scan of the index, an insert that grew it, one of more indexes than the
+ * slots hold) can have grown or reused the slot since this store last
+ * looked, so the store keeps the slot, never its array, and checks it.
+ */
+static Buffer *
+RecentEntry(VgStore store, BlockNumber blkno)
+{
+	RecentBuffers *r = store->recent;
+
+	if (r == NULL || r->buffers == NULL || blkno >= r->size ||
+		!RelFileNodeEquals(r->node, store->index->rd_node))
+		store->recent = r = CoverRecent(store->index, blkno);
+	return &r->buffers[blkno];
 }
 
 /* Pins blkno through the recent buffer when it still holds the block. */
 static Buffer
 PinBlock(VgStore store, BlockNumber blkno)
 {
+	Buffer	   *entry;
 	Buffer		buf;
 
 	if (RelationUsesLocalBuffers(store->index))
 		return ReadBuffer(store->index, blkno);
-	if (blkno >= store->n_recent)
-		CoverRecent(store, blkno);
-	buf = store->recent[blkno];
-	if (buf != InvalidBuffer &&
-		ReadRecentBuffer(store->index->rd_node, MAIN_FORKNUM, blkno, buf))
-		return buf;
+	entry = RecentEntry(store, blkno);
+	if (*entry != InvalidBuffer &&
+		ReadRecentBuffer(store->index->rd_node, MAIN_FORKNUM, blkno, *entry))
+		return *entry;
 	buf = ReadBuffer(store->index, blkno);
-	store->recent[blkno] = buf;
+	*entry = buf;
 	return buf;
 }
 
@@ -154,7 +169,6 @@ VgStoreInit(VgStore store, Relation index, bool skip_deleted)
 	store->vectors = NULL;
 	store->cache = NULL;
 	store->recent = NULL;
-	store->n_recent = 0;
 	store->partition = 0;
 }
 
