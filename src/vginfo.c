@@ -358,18 +358,11 @@ MarkReachable(CheckState *cs, int part, VgNodeId *list)
 	pfree(queue);
 }
 
-/* Heap TIDs of live nodes, for the heap pass. */
-typedef struct TidEntry
-{
-	ItemPointerData tid;
-	VgNodeId	node;
-} TidEntry;
-
 typedef struct HeapCheckState
 {
 	CheckState *cs;
-	HTAB	   *tids;
-	int64		rows;
+	HTAB	   *tids;			/* heap TIDs of live nodes */
+	MemoryContext row_cxt;		/* a row's vector, reset after each row */
 } HeapCheckState;
 
 static void
@@ -377,16 +370,20 @@ HeapCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 			 bool tupleIsAlive, void *state)
 {
 	HeapCheckState *hs = state;
-	TidEntry   *e;
 
 	if (isnull[0])
 		return;
-	if (hs->cs->img->shape.metric == VG_METRIC_COSINE &&
-		VgValueToVector(values[0], &hs->cs->img->shape, index) == NULL)
-		return;					/* zero vectors are not indexed */
-	hs->rows++;
-	e = hash_search(hs->tids, tid, HASH_FIND, NULL);
-	if (e == NULL)
+	if (hs->cs->img->shape.metric == VG_METRIC_COSINE)
+	{
+		MemoryContext old = MemoryContextSwitchTo(hs->row_cxt);
+		bool		zero = VgValueToVector(values[0], &hs->cs->img->shape, index) == NULL;
+
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(hs->row_cxt);
+		if (zero)
+			return;				/* zero vectors are not indexed */
+	}
+	if (hash_search(hs->tids, tid, HASH_FIND, NULL) == NULL)
 		Report(hs->cs, "row (%u,%u) of the table is not in the index",
 			   ItemPointerGetBlockNumber(tid), ItemPointerGetOffsetNumber(tid));
 }
@@ -401,18 +398,20 @@ CheckHeap(CheckState *cs, Relation heap)
 	IndexInfo  *indexInfo = BuildIndexInfo(cs->img->index);
 
 	ctl.keysize = sizeof(ItemPointerData);
-	ctl.entrysize = sizeof(TidEntry);
+	ctl.entrysize = sizeof(ItemPointerData);
 	ctl.hcxt = CurrentMemoryContext;
 	hs.tids = hash_create("vecgraph heap tids", 1024, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	hs.cs = cs;
-	hs.rows = 0;
+	hs.row_cxt = AllocSetContextCreate(CurrentMemoryContext, "vecgraph check row",
+									   ALLOCSET_DEFAULT_SIZES);
 	hash_seq_init(&seq, cs->img->nodes);
 	while ((n = hash_seq_search(&seq)) != NULL)
 		if (!(n->flags & VG_NODE_DELETED))
-			((TidEntry *) hash_search(hs.tids, &n->heaptid, HASH_ENTER, NULL))->node = n->id;
+			hash_search(hs.tids, &n->heaptid, HASH_ENTER, NULL);
 
 	table_index_build_scan(heap, cs->img->index, indexInfo, true, false,
 						   HeapCallback, &hs, NULL);
+	MemoryContextDelete(hs.row_cxt);
 }
 
 PG_FUNCTION_INFO_V1(vecgraph_check);
