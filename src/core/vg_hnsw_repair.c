@@ -14,6 +14,8 @@
  */
 #include <string.h>
 
+#include <math.h>
+
 #include "vg_hnsw.h"
 
 /* Marks everything reachable from start over all levels. */
@@ -85,7 +87,7 @@ link_from_reachable(const VgGraph *graph, const VgHnswParams *params,
 		const float *fv = ops->vector(graph->store, fallback);
 		int			n = ops->neighbours(graph->store, fallback, 0, s->list, params->m0);
 		int			worst = 0;
-		float		worst_d = -1.0f;
+		float		worst_d = -INFINITY;	/* inner-product distances are negative */
 
 		memcpy(s->chosen, s->list, sizeof(VgNodeId) * n);
 		for (int i = 0; i < n; i++)
