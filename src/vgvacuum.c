@@ -159,28 +159,6 @@ RepairCandidates(VgVacuumState *vs, VgNodeId node, int level, const VgNodeId *li
 	return count;
 }
 
-/*
- * Tops chosen[0..kept) up to degree with the nearest candidates the
- * heuristic left out.  The heuristic alone would leave a repaired node with
- * fewer links than it had; a node that lost neighbours to deletes keeps
- * its degree, and so the graph its connectivity (recall after heavy
- * deletes stays near a fresh build's).
- */
-static int
-FillToDegree(const VgCandidate *cands, int count, VgNodeId *chosen, int kept, int degree)
-{
-	for (int i = 0; i < count && kept < degree; i++)
-	{
-		bool		taken = false;
-
-		for (int j = 0; j < kept && !taken; j++)
-			taken = chosen[j] == cands[i].id;
-		if (!taken)
-			chosen[kept++] = cands[i].id;
-	}
-	return kept;
-}
-
 /* Repairs node's list at level if it links to a deleted node. */
 static void
 RepairList(VgVacuumState *vs, VgNodeId node, int level)
@@ -208,7 +186,14 @@ RepairList(VgVacuumState *vs, VgNodeId node, int level)
 			break;
 		count = RepairCandidates(vs, node, level, list, n, cands, max, scratch);
 		kept = vg_prune_robust(&graph, cands, count, cap, 1.0f, chosen, vectors);
-		kept = FillToDegree(cands, count, chosen, kept, Min(n, cap));
+
+		/*
+		 * The heuristic alone would leave a repaired node with fewer links
+		 * than it had; topped up to its old degree with the candidates the
+		 * heuristic left out, the graph keeps its connectivity (recall after
+		 * heavy deletes stays near a fresh build's).
+		 */
+		kept = vg_prune_fill(&graph, cands, count, Min(n, cap), kept, chosen, vectors);
 		if (VgStoreOps.replace_neighbours(&vs->store, node, level, list, n, chosen, kept))
 			break;
 	}
