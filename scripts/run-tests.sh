@@ -13,13 +13,19 @@ tally() { passed=$((passed + $1)); failed=$((failed + $2)); }
 
 vg_say "core unit tests (ASan + UBSan)"
 core_log=$(mktemp)
-if make -C "$VG_ROOT/test/core" -s check >"$core_log" 2>&1; then :; fi
+core_rc=0
+make -C "$VG_ROOT/test/core" -s check >"$core_log" 2>&1 || core_rc=$?
 cat "$core_log"
 core_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$core_log" | tail -1 || true)
+core_failed=1					# the suite did not build or crashed
 if [ -n "$core_line" ]; then
-	tally "$(echo "$core_line" | cut -d' ' -f1)" "$(echo "$core_line" | cut -d' ' -f3)"
-else
-	tally 0 1					# the suite did not build or crashed
+	core_failed=$(echo "$core_line" | cut -d' ' -f3)
+	tally "$(echo "$core_line" | cut -d' ' -f1)" "$core_failed"
+fi
+# a failing exit with no failure counted: no test ran, or a sanitizer
+# reported at exit, after the summary line
+if [ "$core_rc" -ne 0 ] && [ "$core_failed" -eq 0 ] || [ -z "$core_line" ]; then
+	tally 0 1
 fi
 rm -f "$core_log"
 
@@ -60,13 +66,15 @@ if compgen -G "$VG_ROOT/test/t/*.pl" >/dev/null; then
 	vg_is_root && chown -R "$VG_TEST_USER" "$tap_dir"
 	pgxs_dir=$(dirname "$("$PG_CONFIG" --pgxs)")/..
 	tap_log="$VG_TMP/tap.log"
+	tap_rc=0
 	(cd "$tap_dir" && vg_as_user env PATH="$PATH" TESTDIR="$tap_dir" \
 		PG_REGRESS="$pgxs_dir/test/regress/pg_regress" \
-		prove -I "$pgxs_dir/test/perl" t/*.pl) >"$tap_log" 2>&1 || true
+		prove -I "$pgxs_dir/test/perl" t/*.pl) >"$tap_log" 2>&1 || tap_rc=$?
 	cat "$tap_log"
 	tap_failed=$(grep -cE '\.\. (Failed|Dubious)' "$tap_log" || true)
 	tally "$(grep -cE '\.\. ok$' "$tap_log" || true)" "$tap_failed"
-	if grep -q '^Result: FAIL' "$tap_log" && [ "$tap_failed" -eq 0 ]; then
+	# prove failing (or never starting) with no failed script counted
+	if [ "$tap_rc" -ne 0 ] && [ "$tap_failed" -eq 0 ]; then
 		tally 0 1
 	fi
 	if grep -q '^Result: FAIL' "$tap_log"; then
