@@ -86,7 +86,7 @@ VgDefineSettings(void)
 							&vg_ef_search, 40, 1, 1000,
 							PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("vecgraph.max_scan_tuples",
-							"Sets how many index tuples a scan may visit to satisfy a filter or LIMIT.",
+							"Sets how many rows a scan may return to satisfy a filter or LIMIT.",
 							"A scan whose results a WHERE clause rejects keeps searching until "
 							"the query has its rows or this many tuples were returned.",
 							&vg_max_scan_tuples, 20000, 1, INT_MAX,

@@ -98,6 +98,19 @@ my $knn = sub {
 };
 my %knn_before = map { $_ => $node->safe_psql('postgres', $knn->($_)) } @probes;
 
+# Reads the whole index in one ordered scan of $rows rows: "count distinct".
+my $scan_all = sub {
+	my ($rows) = @_;
+	return $node->safe_psql('postgres', qq{
+		SET enable_seqscan = off;
+		SET vecgraph.ef_search = 10;
+		SET vecgraph.max_scan_tuples = 100000;
+		SET work_mem = '256MB';
+		SELECT count(*) || ' ' || count(DISTINCT id) FROM (
+			SELECT id FROM t ORDER BY v <-> (SELECT v FROM t WHERE id = 1) LIMIT $rows) s;
+	});
+};
+
 my $log_offset = -s $node->logfile;
 $node->stop('immediate');
 $open->quit;					# its server is gone
@@ -130,16 +143,7 @@ is($node->safe_psql('postgres', q{SELECT string_agg(p, E'\n') FROM vecgraph_chec
 	'', 'vecgraph_check finds no problem after recovery and VACUUM');
 
 my $rows = $node->safe_psql('postgres', 'SELECT count(*) FROM t');
-is( $node->safe_psql('postgres', qq{
-		SET enable_seqscan = off;
-		SET vecgraph.ef_search = 10;
-		SET vecgraph.max_scan_tuples = 100000;
-		SET work_mem = '256MB';
-		SELECT count(*) || ' ' || count(DISTINCT id) FROM (
-			SELECT id FROM t ORDER BY v <-> (SELECT v FROM t WHERE id = 1) LIMIT $rows) s;
-	}),
-	"$rows $rows",
-	'an index scan returns every row exactly once');
+is($scan_all->($rows), "$rows $rows", 'an index scan returns every row exactly once');
 
 like( $node->safe_psql('postgres', q{
 		SET enable_seqscan = off;
@@ -223,15 +227,7 @@ cmp_ok($after, '>=', $seen, 'rows committed before the second crash survived it'
 $node->safe_psql('postgres', 'VACUUM t');
 is($node->safe_psql('postgres', q{SELECT string_agg(p, E'\n') FROM vecgraph_check('t_v_idx') p}),
 	'', 'vecgraph_check finds no problem after a crash during inserts');
-is( $node->safe_psql('postgres', qq{
-		SET enable_seqscan = off;
-		SET vecgraph.ef_search = 10;
-		SET vecgraph.max_scan_tuples = 100000;
-		SET work_mem = '256MB';
-		SELECT count(*) || ' ' || count(DISTINCT id) FROM (
-			SELECT id FROM t ORDER BY v <-> (SELECT v FROM t WHERE id = 1) LIMIT $after) s;
-	}),
-	"$after $after",
+is($scan_all->($after), "$after $after",
 	'after the second crash an index scan returns every row exactly once');
 my $last = $node->safe_psql('postgres', 'SELECT v FROM t ORDER BY id DESC LIMIT 1');
 is( $node->safe_psql('postgres', qq{
