@@ -142,13 +142,26 @@ vg_hnsw_insert(const VgGraph *graph, const VgHnswParams *params,
 	int			n_entries = 1;
 	VgStatus	st;
 
-	st = vg_hnsw_descend(graph, query, level, &s->search, &closest, &top_level);
-	if (st != VG_OK)
-		return st;
-	if (closest.id == VG_NO_NODE || closest.id == node)
+	for (int attempt = 0;; attempt++)
 	{
+		VgNodeId	entry;
+		int			entry_level;
+
+		st = vg_hnsw_descend(graph, query, level, &s->search, &closest, &top_level);
+		if (st != VG_OK)
+			return st;
+		if (closest.id != VG_NO_NODE && closest.id != node)
+			break;
 		graph->ops->offer_entry(graph->store, graph->partition, node, level);
-		return VG_OK;
+
+		/*
+		 * Two inserts into an empty graph both get here; the one whose offer
+		 * lost must link to the winner like any other node, not stay alone
+		 * (one more descent: the winner is in place before it is offered).
+		 */
+		graph->ops->entry(graph->store, graph->partition, &entry, &entry_level);
+		if (entry == node || closest.id == node || attempt > 0)
+			return VG_OK;
 	}
 
 	s->found[0] = closest;
