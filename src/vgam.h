@@ -255,6 +255,7 @@ VgMakeNodeId(BlockNumber blkno, OffsetNumber offnum, const VgShape *s)
 /* vgutils.c */
 extern void VgInitPage(Page page, uint16 flags);
 extern int	VgSlotBits(const VgShape *shape);
+extern Relation OpenVecgraphIndex(Oid relid);
 extern void VgReadShape(Relation index, VgShape *shape);
 extern void VgReadMeta(Relation index, VgMetaPageData *meta);
 extern VgMetricKind VgIndexMetric(Relation index);

@@ -24,7 +24,6 @@
 
 #include "access/relation.h"
 #include "access/table.h"
-#include "commands/defrem.h"
 #include "access/tableam.h"
 #include "catalog/index.h"
 #include "catalog/pg_am.h"
@@ -71,18 +70,6 @@ typedef struct UpperInfo
 	VgNodeId	id;
 	uint8		level;
 } UpperInfo;
-
-static Relation
-OpenVecgraphIndex(Oid relid)
-{
-	Relation	index = index_open(relid, AccessShareLock);
-
-	if (index->rd_rel->relam != get_index_am_oid("vecgraph", false))
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a vecgraph index", RelationGetRelationName(index))));
-	return index;
-}
 
 static HTAB *
 MakeTable(const char *name, Size entrysize)

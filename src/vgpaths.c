@@ -33,7 +33,6 @@
 #include "access/relation.h"
 #include "access/table.h"
 #include "catalog/pg_am.h"
-#include "commands/defrem.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "optimizer/clauses.h"
@@ -89,21 +88,6 @@ VgParallelShare(int partitions, int workers)
 	return (double) busiest / Max(partitions, 1);
 }
 
-static bool
-IsVecgraph(Oid indexoid)
-{
-	Oid			am = get_index_am_oid("vecgraph", true);
-	Relation	index;
-	bool		result;
-
-	if (!OidIsValid(am))
-		return false;
-	index = index_open(indexoid, NoLock);
-	result = index->rd_rel->relam == am;
-	index_close(index, NoLock);
-	return result;
-}
-
 /*
  * A partial (parallel) twin of a serial vecgraph path with our worker count
  * and share of the search cost; NULL when no worker would help.
@@ -146,7 +130,7 @@ IsOrderedVecgraphPath(Path *path)
 {
 	return IsA(path, IndexPath) && path->param_info == NULL &&
 		((IndexPath *) path)->indexorderbys != NIL &&
-		IsVecgraph(((IndexPath *) path)->indexinfo->indexoid);
+		((IndexPath *) path)->indexinfo->amcostestimate == (void (*) ()) vgcostestimate;
 }
 
 /*
@@ -196,18 +180,6 @@ VgInstallPathsHook(void)
 	set_rel_pathlist_hook = VgSetRelPathlist;
 }
 
-static Relation
-OpenIndexForPlanning(Oid indexoid)
-{
-	Relation	index = index_open(indexoid, AccessShareLock);
-
-	if (index->rd_rel->relam != get_index_am_oid("vecgraph", false))
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a vecgraph index", RelationGetRelationName(index))));
-	return index;
-}
-
 /* What the planner would decide for a k-NN query at ef_search on index. */
 typedef struct ParallelEstimate
 {
@@ -241,7 +213,7 @@ PG_FUNCTION_INFO_V1(vecgraph_estimate_workers);
 Datum
 vecgraph_estimate_workers(PG_FUNCTION_ARGS)
 {
-	Relation	index = OpenIndexForPlanning(PG_GETARG_OID(0));
+	Relation	index = OpenVecgraphIndex(PG_GETARG_OID(0));
 	ParallelEstimate e = Estimate(index, PG_GETARG_INT32(1), PG_GETARG_INT32(2));
 
 	index_close(index, AccessShareLock);
@@ -252,7 +224,7 @@ PG_FUNCTION_INFO_V1(vecgraph_explain_parallel);
 Datum
 vecgraph_explain_parallel(PG_FUNCTION_ARGS)
 {
-	Relation	index = OpenIndexForPlanning(PG_GETARG_OID(0));
+	Relation	index = OpenVecgraphIndex(PG_GETARG_OID(0));
 	ParallelEstimate e = Estimate(index, PG_GETARG_INT32(1), PG_GETARG_INT32(2));
 	TupleDesc	tupdesc;
 	Datum		values[6];

@@ -160,7 +160,8 @@ PrepareQuery(IndexScanDesc scan, VgScanOpaque so)
 	if (key->sk_flags & SK_ISNULL)
 		return palloc0(sizeof(float) * shape->dim);
 	so->raw_query = DatumGetVector(key->sk_argument);
-	x = VgValueToVector(key->sk_argument, shape, scan->indexRelation);
+	/* detoasted once, above */
+	x = VgValueToVector(PointerGetDatum(so->raw_query), shape, scan->indexRelation);
 	if (x == NULL)
 		return palloc0(sizeof(float) * shape->dim);	/* zero vector, cosine */
 	return x;

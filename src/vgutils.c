@@ -11,6 +11,7 @@
 
 #include "access/genam.h"
 #include "access/generic_xlog.h"
+#include "commands/defrem.h"
 #include "optimizer/plancat.h"
 #include "storage/bufpage.h"
 #include "utils/memutils.h"
@@ -149,6 +150,19 @@ VgCoreMetric(VgMetricKind metric, int dim)
 			break;
 	}
 	return m;
+}
+
+/* Opens relid for reading, or raises an error if it is not a vecgraph index. */
+Relation
+OpenVecgraphIndex(Oid relid)
+{
+	Relation	index = index_open(relid, AccessShareLock);
+
+	if (index->rd_rel->relam != get_index_am_oid("vecgraph", false))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a vecgraph index", RelationGetRelationName(index))));
+	return index;
 }
 
 /* The core's build parameters for a graph of this shape. */
