@@ -30,7 +30,6 @@ VgNodeCacheCreate(int m0, int expected)
 
 	while (cap < (uint32) expected * 2)
 		cap *= 2;
-	c->m0 = m0;
 	c->stride = MAXALIGN(offsetof(VgCachedNode, links) + sizeof(VgNodeId) * m0);
 	c->mask = cap - 1;
 	c->keys = palloc(sizeof(VgNodeId) * cap);

@@ -25,7 +25,6 @@ typedef struct VgCachedNode
 
 typedef struct VgNodeCache
 {
-	int			m0;
 	Size		stride;			/* bytes per entry */
 	uint32		mask;			/* table size - 1 */
 	VgNodeId   *keys;			/* VG_NO_NODE when empty */

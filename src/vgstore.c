@@ -208,7 +208,7 @@ LockBlock(VgStore store, BlockNumber blkno, int mode)
 	{
 		if (BufferIsValid(store->buf))
 			ReleaseBuffer(store->buf);
-		store->buf = InvalidBuffer;
+		store->buf = InvalidBuffer;	/* not left released if PinBlock fails */
 		store->buf = PinBlock(store, blkno);
 	}
 	LockBuffer(store->buf, mode);

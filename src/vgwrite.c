@@ -280,7 +280,10 @@ FillNode(VgNodeTuple t, VgArena *arena, uint32 i, const VgShape *shape,
 	memcpy(VgNodeVector(t, shape), vg_arena_vector(arena, i), sizeof(float) * shape->dim);
 }
 
-/* Writes pages first_block .. as the items of a pass land; returns the next block. */
+/*
+ * Writes the node pages in placement order, each node with its upper tuple
+ * when both share a page, then the pages of upper tuples placed apart.
+ */
 static void
 WriteNodePages(BulkWriter *bw, const VgShape *shape, VgArena *arena, const Placement *p)
 {

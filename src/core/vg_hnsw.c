@@ -152,7 +152,6 @@ vg_hnsw_descend(const VgGraph *graph, const float *query, int level,
 	closest->id = entry;
 	if (entry == VG_NO_NODE)
 		return VG_OK;
-	closest->id = entry;
 	graph->ops->distances(graph->store, &graph->metric, query, &entry, 1,
 						   &closest->distance);
 	for (int lv = *top_level; lv > level && st == VG_OK; lv--)

@@ -166,36 +166,28 @@ settle(VgLoserTree *tree)
 }
 
 bool
-vg_loser_tree_pop(VgLoserTree *tree, VgCandidate *out, int *stream)
-{
-	int			cur;
-
-	settle(tree);
-	cur = tree->winner;
-
-	/* the winner is the smallest head, so if it is exhausted all are */
-	if (tree->heads[cur].exhausted)
-		return false;
-
-	*out = tree->heads[cur].candidate;
-	if (stream != NULL)
-		*stream = cur;
-	tree->pending = cur;
-	return true;
-}
-
-bool
 vg_loser_tree_peek(VgLoserTree *tree, VgCandidate *out, int *stream)
 {
 	const VgLoserTreeHead *h;
 
 	settle(tree);
 	h = &tree->heads[tree->winner];
+	/* the winner is the smallest head, so if it is exhausted all are */
 	if (h->exhausted)
 		return false;
 	*out = h->candidate;
 	if (stream != NULL)
 		*stream = tree->winner;
+	return true;
+}
+
+/* A peek whose stream refills (lazily, at the next call) before the next. */
+bool
+vg_loser_tree_pop(VgLoserTree *tree, VgCandidate *out, int *stream)
+{
+	if (!vg_loser_tree_peek(tree, out, stream))
+		return false;
+	tree->pending = tree->winner;
 	return true;
 }
 
