@@ -186,12 +186,15 @@ ReuseOnPage(VgStore store, BlockNumber blkno, ItemPointer heaptid,
 	VgNodeTuple t;
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	state = GenericXLogStart(store->index);
-	page = GenericXLogRegisterBuffer(state, buf, 0);
-	while ((t = VgNextNodeOnPage(page, &off)) != NULL)
+	/* look first: most pages near the hint have no free slot left */
+	while ((t = VgNextNodeOnPage(BufferGetPage(buf), &off)) != NULL)
+		if (t->flags & VG_NODE_FREE)
+			break;
+	if (t != NULL)
 	{
-		if (!(t->flags & VG_NODE_FREE))
-			continue;
+		state = GenericXLogStart(store->index);
+		page = GenericXLogRegisterBuffer(state, buf, 0);
+		t = (VgNodeTuple) PageGetItem(page, PageGetItemId(page, off));
 		t->heaptid = *heaptid;
 		t->flags = 0;
 		t->count0 = 0;
@@ -199,12 +202,8 @@ ReuseOnPage(VgStore store, BlockNumber blkno, ItemPointer heaptid,
 		memcpy(VgNodeVector(t, &store->shape), vector, sizeof(float) * store->shape.dim);
 		*level = t->level;
 		id = VgMakeNodeId(blkno, off, &store->shape);
-		break;
-	}
-	if (id != VG_NO_NODE)
 		GenericXLogFinish(state);
-	else
-		GenericXLogAbort(state);
+	}
 	UnlockReleaseBuffer(buf);
 	return id;
 }
