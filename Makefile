@@ -95,10 +95,7 @@ src/core/%.o: override CPPFLAGS = -I$(srcdir)/src/core
 $(EXTENSION)--$(EXTVERSION).sql: install/$(EXTENSION).sql
 	cp $< $@
 
-.PHONY: test demo bench core-test
-
-core-test:
-	$(MAKE) -C test/core check
+.PHONY: test demo bench
 
 test:
 	bash scripts/run-tests.sh

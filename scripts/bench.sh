@@ -14,17 +14,11 @@
 #                              (default: the Fashion-MNIST run, 1,000
 #                              queries; e.g. "--queries 200 --repeats 5" or
 #                              "--markdown docs/benchmarks.md")
-#   VG_BENCH_EXACT_QUERIES=N   queries of the exact-scan check below
-#                              (default 20)
 #     build    the core's standalone HNSW build on 1 .. nproc threads
 #              (test/bench/build_bench, Fashion-MNIST)
 #     scan     serial against parallel scans over partitioned indexes
 #              (test/bench/scan_bench.py; VG_SCAN_ARGS passes arguments,
 #              default 1,000,000 x 128)
-#
-# While the installed extension has no `vecgraph` index access method, the
-# ANN part says so and runs the hnswlib reference plus an exact-scan check
-# of the harness (ann_bench.py --index none, on a few queries) instead.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -109,23 +103,8 @@ bench_ann()
 	vg_say "starting a throwaway cluster"
 	vg_start_cluster
 
-	# Does the installed extension have the index access method yet?  Asked
-	# inside a transaction that is rolled back, so nothing is left behind.
-	has_am=$(psql -X -q -At -v ON_ERROR_STOP=1 -d postgres -c 'BEGIN' \
-		-c 'CREATE EXTENSION vecgraph' \
-		-c "SELECT count(*) FROM pg_am WHERE amname = 'vecgraph'" -c 'ROLLBACK') ||
-		vg_die "cannot create the vecgraph extension in the test cluster"
-
-	if [ "$has_am" = 1 ]; then
-		vg_say "ANN benchmark: test/bench/ann_bench.py ${args[*]}"
-		"$PY" "$VG_ROOT/test/bench/ann_bench.py" "${args[@]}"
-	else
-		vg_say "the installed vecgraph extension has no 'vecgraph' index access method yet"
-		vg_say "(no row in pg_am): running the hnswlib reference and an exact-scan check of"
-		vg_say "the harness (--index none, the first ${VG_BENCH_EXACT_QUERIES:-20} queries) instead"
-		"$PY" "$VG_ROOT/test/bench/ann_bench.py" "${args[@]}" --index none \
-			--pg-queries "${VG_BENCH_EXACT_QUERIES:-20}"
-	fi
+	vg_say "ANN benchmark: test/bench/ann_bench.py ${args[*]}"
+	"$PY" "$VG_ROOT/test/bench/ann_bench.py" "${args[@]}"
 }
 
 if [ "$VG_BENCH" = kernels ] || [ "$VG_BENCH" = all ]; then
