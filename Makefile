@@ -21,8 +21,10 @@ OBJS = \
 	src/core/vg_hnsw.o \
 	src/core/vg_hnsw_insert.o \
 	src/core/vg_hnsw_repair.o \
+	src/core/vg_links.o \
 	src/core/vg_loser_tree.o \
 	src/core/vg_prune.o \
+	src/core/vg_tree.o \
 	src/core/vg_visited.o \
 	src/vecgraph.o \
 	src/vector.o \

@@ -14,9 +14,11 @@
  *		uint8	level				top HNSW level of the node
  *		uint8	flags				VG_NODE_DELETED, ...
  *		uint16	count0				length of the level-0 list
- *		uint16	partition			which graph of the index it belongs to
+ *		uint8	partition			which graph of the index it belongs to
+ *		uint8	tree0				how many of links0 are tree links
  *		VgNodeId upper				its upper tuple, or VG_NO_NODE
- *		VgNodeId links0[m0]			level-0 neighbours (m0 = 2m)
+ *		VgNodeId links0[m0]			level-0 neighbours (m0 = 2m), tree
+ *									links first (core/vg_tree.c)
  *		float	vector[dim]			normalised for cosine
  *
  *	  An upper tuple holds the lists of levels 1..level, each a uint32 count
@@ -31,9 +33,10 @@
  *
  *	  Locking: every access to a node page takes the buffer's content lock
  *	  (share to read, exclusive to write) for the duration of one copy or
- *	  one distance computation, and never two buffers at once, except that
- *	  the metapage may be locked after a node page when a new node becomes
- *	  the entry point.  See vgstore.c.
+ *	  one distance computation.  Only a change of several lists at once
+ *	  (vgstore.c's update_lists) holds more than one node page, locked in
+ *	  ascending block order; the metapage is locked while no node page is.
+ *	  See vgstore.c.
  *
  *-------------------------------------------------------------------------
  */
@@ -55,7 +58,12 @@
 #include "core/vg_hnsw.h"
 
 #define VG_MAGIC			0x56474931	/* "VGI1" */
-#define VG_FORMAT_VERSION	1
+
+/*
+ * Format 2 (vecgraph 0.2.0) adds tree links.  Format 1 indexes lack the
+ * tree that inserts and VACUUM now rely on: they must be rebuilt.
+ */
+#define VG_FORMAT_VERSION	2
 #define VG_METAPAGE_BLKNO	0
 
 /* Graph kinds (reloption "graph"). */
@@ -144,7 +152,8 @@ typedef struct VgNodeTupleData
 	uint8		level;
 	uint8		flags;
 	uint16		count0;
-	uint16		partition;
+	uint8		partition;
+	uint8		tree0;
 	VgNodeId	upper;
 	VgNodeId	links0[FLEXIBLE_ARRAY_MEMBER];
 } VgNodeTupleData;

@@ -6,11 +6,13 @@
  *
  *	  vecgraph_check verifies: every link names an existing node, never the
  *	  node itself, and only nodes that have the link's level; list lengths
- *	  are within their caps; upper tuples exist exactly for nodes above
- *	  level 0, with matching levels; the entry point exists and has the top
- *	  level; every live node is reachable from the entry point; and every
- *	  row of the table that the index should hold is a live node.  It
- *	  returns one row per problem found, so no rows means a sound index.
+ *	  are within their caps; every tree link of a live node has its twin;
+ *	  upper tuples exist exactly for nodes above level 0, with matching
+ *	  levels; the entry point exists and has the top level; every live node
+ *	  whose row is in the table is reachable from the entry point at level
+ *	  0, where searches end; and every row of the table that the index
+ *	  should hold is a live node.  It returns one row per problem found, so
+ *	  no rows means a sound index.
  *
  *	  Both read every page of the index under AccessShareLock, one page at a
  *	  time with a share lock, so they run beside inserts and scans; under
@@ -235,6 +237,36 @@ Report(CheckState *cs, const char *fmt,...)
 	tuplestore_putvalues(cs->out, cs->desc, &value, &isnull);
 }
 
+/* Whether node 'to' lists 'from' among its tree links (read into list). */
+static bool
+HasTreeLinkTo(CheckState *cs, VgNodeId to, VgNodeId from, VgNodeId *list)
+{
+	int			n_tree;
+
+	VgStoreOps.neighbours(&cs->store, to, 0, list, cs->img->shape.m0, &n_tree);
+	for (int i = 0; i < n_tree; i++)
+		if (list[i] == from)
+			return true;
+	return false;
+}
+
+/*
+ * Every tree link of live node n (list[0..n_tree), a copy it may reuse) has
+ * its twin: the tree joins nodes both ways.
+ */
+static void
+CheckTreeLinks(CheckState *cs, NodeInfo *n, VgNodeId *list, int n_tree)
+{
+	VgNodeId	tree[VG_MAX_TREE_LINKS];
+
+	memcpy(tree, list, sizeof(VgNodeId) * Min(n_tree, VG_MAX_TREE_LINKS));
+	for (int i = 0; i < Min(n_tree, VG_MAX_TREE_LINKS); i++)
+		if (hash_search(cs->img->nodes, &tree[i], HASH_FIND, NULL) != NULL &&
+			!HasTreeLinkTo(cs, tree[i], n->id, list))
+			Report(cs, "node %u has a tree link to node %u, which has none back",
+				   n->id, tree[i]);
+}
+
 static void
 CheckLists(CheckState *cs, NodeInfo *n, VgNodeId *list)
 {
@@ -243,10 +275,13 @@ CheckLists(CheckState *cs, NodeInfo *n, VgNodeId *list)
 	for (int lv = 0; lv <= n->level; lv++)
 	{
 		int			cap = lv == 0 ? shape->m0 : shape->m;
-		int			count = VgStoreOps.neighbours(&cs->store, n->id, lv, list, cap + 1);
+		int			n_tree;
+		int			count = VgStoreOps.neighbours(&cs->store, n->id, lv, list, cap + 1, &n_tree);
 
 		if (count > cap)
 			Report(cs, "node %u has %d neighbours at level %d, more than %d", n->id, count, lv, cap);
+		if (n_tree > VG_MAX_TREE_LINKS)
+			Report(cs, "node %u has %d tree links, more than %d", n->id, n_tree, VG_MAX_TREE_LINKS);
 		for (int i = 0; i < Min(count, cap); i++)
 		{
 			NodeInfo   *to = hash_search(cs->img->nodes, &list[i], HASH_FIND, NULL);
@@ -262,6 +297,8 @@ CheckLists(CheckState *cs, NodeInfo *n, VgNodeId *list)
 				Report(cs, "node %u of partition %d links to node %u of partition %d",
 					   n->id, n->partition, to->id, to->partition);
 		}
+		if (lv == 0 && !(n->flags & VG_NODE_DELETED))
+			CheckTreeLinks(cs, n, list, Min(n_tree, Min(count, cap)));
 	}
 }
 
@@ -286,8 +323,8 @@ CheckUpper(CheckState *cs, NodeInfo *n)
 }
 
 /*
- * Marks every node reachable from partition part's entry point over any
- * level, and checks the entry point.
+ * Marks every node reachable from partition part's entry point at level 0,
+ * where every search ends, and checks the entry point.
  */
 static void
 MarkReachable(CheckState *cs, int part, VgNodeId *list)
@@ -322,23 +359,19 @@ MarkReachable(CheckState *cs, int part, VgNodeId *list)
 	queue[tail++] = entry->id;
 	while (head < tail)
 	{
-		NodeInfo   *n = hash_search(img->nodes, &queue[head++], HASH_FIND, NULL);
+		int			count;
 
 		CHECK_FOR_INTERRUPTS();
-		for (int lv = 0; lv <= n->level; lv++)
+		count = VgStoreOps.neighbours(&cs->store, queue[head++], 0, list,
+									  img->shape.m0, NULL);
+		for (int i = 0; i < count; i++)
 		{
-			int			count = VgStoreOps.neighbours(&cs->store, n->id, lv, list,
-													  lv == 0 ? img->shape.m0 : img->shape.m);
+			NodeInfo   *to = hash_search(img->nodes, &list[i], HASH_FIND, NULL);
 
-			for (int i = 0; i < count; i++)
+			if (to != NULL && !to->reached)
 			{
-				NodeInfo   *to = hash_search(img->nodes, &list[i], HASH_FIND, NULL);
-
-				if (to != NULL && !to->reached)
-				{
-					to->reached = true;
-					queue[tail++] = to->id;
-				}
+				to->reached = true;
+				queue[tail++] = to->id;
 			}
 		}
 	}
@@ -349,6 +382,7 @@ typedef struct HeapCheckState
 {
 	CheckState *cs;
 	HTAB	   *tids;			/* heap TIDs of live nodes */
+	HTAB	   *rows;			/* heap TIDs of the rows the index should hold */
 	MemoryContext row_cxt;		/* a row's vector, reset after each row */
 } HeapCheckState;
 
@@ -370,24 +404,37 @@ HeapCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 		if (zero)
 			return;				/* zero vectors are not indexed */
 	}
+	hash_search(hs->rows, tid, HASH_ENTER, NULL);
 	if (hash_search(hs->tids, tid, HASH_FIND, NULL) == NULL)
 		Report(hs->cs, "row (%u,%u) of the table is not in the index",
 			   ItemPointerGetBlockNumber(tid), ItemPointerGetOffsetNumber(tid));
 }
 
-static void
-CheckHeap(CheckState *cs, Relation heap)
+static HTAB *
+MakeTidSet(const char *name)
 {
-	HeapCheckState hs;
 	HASHCTL		ctl;
-	HASH_SEQ_STATUS seq;
-	NodeInfo   *n;
-	IndexInfo  *indexInfo = BuildIndexInfo(cs->img->index);
 
 	ctl.keysize = sizeof(ItemPointerData);
 	ctl.entrysize = sizeof(ItemPointerData);
 	ctl.hcxt = CurrentMemoryContext;
-	hs.tids = hash_create("vecgraph heap tids", 1024, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	return hash_create(name, 1024, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+/*
+ * Reports the rows of the table the index should hold and does not; returns
+ * the set of those rows' TIDs.
+ */
+static HTAB *
+CheckHeap(CheckState *cs, Relation heap)
+{
+	HeapCheckState hs;
+	HASH_SEQ_STATUS seq;
+	NodeInfo   *n;
+	IndexInfo  *indexInfo = BuildIndexInfo(cs->img->index);
+
+	hs.tids = MakeTidSet("vecgraph node tids");
+	hs.rows = MakeTidSet("vecgraph table rows");
 	hs.cs = cs;
 	hs.row_cxt = AllocSetContextCreate(CurrentMemoryContext, "vecgraph check row",
 									   ALLOCSET_DEFAULT_SIZES);
@@ -399,6 +446,8 @@ CheckHeap(CheckState *cs, Relation heap)
 	table_index_build_scan(heap, cs->img->index, indexInfo, true, false,
 						   HeapCallback, &hs, NULL);
 	MemoryContextDelete(hs.row_cxt);
+	hash_destroy(hs.tids);
+	return hs.rows;
 }
 
 PG_FUNCTION_INFO_V1(vecgraph_check);
@@ -413,6 +462,7 @@ vecgraph_check(PG_FUNCTION_ARGS)
 	VgNodeId   *list;
 	HASH_SEQ_STATUS seq;
 	NodeInfo   *n;
+	HTAB	   *rows;
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	cs.out = rsinfo->setResult;
@@ -432,13 +482,20 @@ vecgraph_check(PG_FUNCTION_ARGS)
 	}
 	for (int part = 0; part < img.shape.partitions; part++)
 		MarkReachable(&cs, part, list);
+	rows = CheckHeap(&cs, heap);
+
+	/*
+	 * A node whose row is not in the table is left over from an insert that
+	 * never finished (a crash, an error): its row never committed, nothing
+	 * links to it, and VACUUM removes it.
+	 */
 	hash_seq_init(&seq, img.nodes);
 	while ((n = hash_seq_search(&seq)) != NULL)
-		if (!n->reached && !(n->flags & VG_NODE_DELETED))
+		if (!n->reached && !(n->flags & VG_NODE_DELETED) &&
+			hash_search(rows, &n->heaptid, HASH_FIND, NULL) != NULL)
 			Report(&cs, "live node %u (row (%u,%u)) is not reachable from the entry point",
 				   n->id, ItemPointerGetBlockNumberNoCheck(&n->heaptid),
 				   ItemPointerGetOffsetNumberNoCheck(&n->heaptid));
-	CheckHeap(&cs, heap);
 	if (cs.problems > MAX_REPORTED_PROBLEMS)
 		Report(&cs, "... and " INT64_FORMAT " more problems", cs.problems - MAX_REPORTED_PROBLEMS);
 

@@ -55,7 +55,7 @@ MakeNodeTuple(const VgShape *shape, ItemPointer heaptid, const float *vector, in
 
 	t->heaptid = *heaptid;
 	t->level = (uint8) level;
-	t->partition = (uint16) partition;
+	t->partition = (uint8) partition;
 	t->upper = VG_NO_NODE;
 	memcpy(VgNodeVector(t, shape), vector, sizeof(float) * shape->dim);
 	return t;
@@ -198,7 +198,8 @@ ReuseOnPage(VgStore store, BlockNumber blkno, ItemPointer heaptid,
 		t->heaptid = *heaptid;
 		t->flags = 0;
 		t->count0 = 0;
-		t->partition = (uint16) store->partition;
+		t->partition = (uint8) store->partition;
+		t->tree0 = 0;
 		memcpy(VgNodeVector(t, &store->shape), vector, sizeof(float) * store->shape.dim);
 		*level = t->level;
 		id = VgMakeNodeId(blkno, off, &store->shape);

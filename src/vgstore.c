@@ -7,10 +7,12 @@
  * NOTES
  *	  Lock order and duration: every operation locks one node page, share
  *	  to read and exclusive to write, for one copy, one distance or one
- *	  compare-and-swap of a list, and unlocks it before the next page.  The
- *	  only nesting is the metapage, locked while no node page is.  So no two
- *	  backends can deadlock on index pages, and no lock is held across a
- *	  distance loop.
+ *	  compare-and-swap of a list, and unlocks it before the next page.  A
+ *	  compare-and-swap of several lists at once (StoreUpdateLists: a new
+ *	  node's first link both ways) locks their pages together, in ascending
+ *	  block order, and copies only.  The metapage is locked while no node
+ *	  page is.  So no two backends can deadlock on index pages, and no lock
+ *	  is held across a distance loop.
  *
  *	  The last buffer stays pinned (not locked) between operations, so a
  *	  search moving among nodes of one page pays the buffer lookup once.
@@ -268,13 +270,16 @@ UpperOf(VgStore store, VgNodeId node, int level)
 }
 
 static int
-StoreNeighbours(void *arg, VgNodeId node, int level, VgNodeId *out, int max)
+StoreNeighbours(void *arg, VgNodeId node, int level, VgNodeId *out, int max,
+				int *n_tree)
 {
 	VgStore		store = arg;
 	uint32	   *list;
 	int			n;
 
-	if (level == 0 && store->cache != NULL)
+	if (n_tree != NULL)
+		*n_tree = 0;
+	if (level == 0 && store->cache != NULL && n_tree == NULL)
 	{
 		VgCachedNode *e = VgNodeCacheGet(store->cache, node);
 
@@ -291,6 +296,8 @@ StoreNeighbours(void *arg, VgNodeId node, int level, VgNodeId *out, int max)
 
 		n = Min(t->count0, max);
 		memcpy(out, t->links0, sizeof(VgNodeId) * n);
+		if (n_tree != NULL)
+			*n_tree = Min(t->tree0, n);
 		VgStoreUnlock(store);
 		return n;
 	}
@@ -310,69 +317,135 @@ StoreNeighbours(void *arg, VgNodeId node, int level, VgNodeId *out, int max)
 	}
 }
 
-/*
- * The count and ids of node's list at level on a page image; the caller has
- * located the right page.
- */
-static void
-ListOnPage(VgStore store, Page page, VgNodeId item_id, int level,
-		   uint32 **count, VgNodeId **ids, uint16 **count16)
+/* Where a list lives in a page image: its length word and its ids. */
+typedef struct PageList
 {
-	*count = NULL;
-	*count16 = NULL;
-	if (level == 0)
-	{
-		VgNodeTuple t = (VgNodeTuple) ItemOnPage(store, page, item_id);
+	VgNodeTuple node;			/* level 0: the node tuple; else NULL */
+	uint32	   *count;			/* levels above 0: the count word */
+	VgNodeId   *ids;
+} PageList;
 
-		*count16 = &t->count0;
-		*ids = t->links0;
+/* The list of u on the page image holding item_id (u's node or upper tuple). */
+static PageList
+ListOnPage(VgStore store, Page page, VgNodeId item_id, const VgListUpdate *u)
+{
+	PageList	l = {NULL, NULL, NULL};
+
+	if (u->level == 0)
+	{
+		l.node = (VgNodeTuple) ItemOnPage(store, page, item_id);
+		l.ids = l.node->links0;
 	}
 	else
 	{
-		uint32	   *list = VgUpperList((VgUpperTuple) ItemOnPage(store, page, item_id),
-									   &store->shape, level);
-
-		*count = list;
-		*ids = list + 1;
+		l.count = VgUpperList((VgUpperTuple) ItemOnPage(store, page, item_id),
+							  &store->shape, u->level);
+		l.ids = l.count + 1;
 	}
+	return l;
 }
 
+/*
+ * Whether l holds what u expects; a deleted node never gains tree links
+ * (VACUUM cuts deleted nodes out of the tree after marking them).
+ */
 static bool
-StoreReplaceNeighbours(void *arg, VgNodeId node, int level,
-					   const VgNodeId *expected, int n_expected,
-					   const VgNodeId *ids, int n)
+ListMatches(const PageList *l, const VgListUpdate *u)
+{
+	int			have = l->node ? l->node->count0 : (int) *l->count;
+	int			tree = l->node ? l->node->tree0 : 0;
+
+	if (l->node && (l->node->flags & VG_NODE_DELETED) && u->n_tree > u->expected_tree)
+		return false;
+	return have == u->n_expected && tree == u->expected_tree &&
+		(have == 0 || memcmp(l->ids, u->expected, sizeof(VgNodeId) * have) == 0);
+}
+
+static void
+WriteList(const PageList *l, const VgListUpdate *u)
+{
+	memcpy(l->ids, u->ids, sizeof(VgNodeId) * u->n);
+	if (l->node)
+	{
+		l->node->count0 = (uint16) u->n;
+		l->node->tree0 = (uint8) u->n_tree;
+	}
+	else
+		*l->count = (uint32) u->n;
+}
+
+/* Adds blkno to the ascending, duplicate-free blocks[0..*n). */
+static void
+AddBlock(BlockNumber *blocks, int *n, BlockNumber blkno)
+{
+	int			j = *n;
+
+	while (j > 0 && blocks[j - 1] > blkno)
+		j--;
+	if (j > 0 && blocks[j - 1] == blkno)
+		return;
+	memmove(blocks + j + 1, blocks + j, sizeof(BlockNumber) * (*n - j));
+	blocks[j] = blkno;
+	(*n)++;
+}
+
+/*
+ * update_lists over pages.  The items holding the lists are found first
+ * (an upper list's item under its node's short lock), then their pages are
+ * locked exclusively in ascending block order -- the only place a backend
+ * holds two node pages, so two callers cannot deadlock -- checked, and
+ * changed in one GenericXLog record, or left alone.
+ */
+static bool
+StoreUpdateLists(void *arg, const VgListUpdate *updates, int n)
 {
 	VgStore		store = arg;
-	VgNodeId	item_id = level == 0 ? node : UpperOf(store, node, level);
+	VgNodeId	items[VG_MAX_LIST_UPDATES];
+	BlockNumber blocks[VG_MAX_LIST_UPDATES];
+	Buffer		bufs[VG_MAX_LIST_UPDATES];
+	Page		pages[VG_MAX_LIST_UPDATES];
+	PageList	lists[VG_MAX_LIST_UPDATES];
+	int			n_blocks = 0;
 	GenericXLogState *state;
-	Page		page;
-	uint32	   *count;
-	uint16	   *count16;
-	VgNodeId   *list;
-	int			have;
-	bool		same;
+	bool		same = true;
 
-	if (item_id == VG_NO_NODE)
-		return false;
-	LockBlock(store, VgNodeBlock(item_id, &store->shape), BUFFER_LOCK_EXCLUSIVE);
+	StaticAssertStmt(VG_MAX_LIST_UPDATES <= MAX_GENERIC_XLOG_PAGES,
+					 "one GenericXLog record must cover every list of an update");
+	for (int i = 0; i < n; i++)
+	{
+		items[i] = updates[i].level == 0 ? updates[i].node :
+			UpperOf(store, updates[i].node, updates[i].level);
+		if (items[i] == VG_NO_NODE)
+			return false;
+		AddBlock(blocks, &n_blocks, VgNodeBlock(items[i], &store->shape));
+	}
+	for (int j = 0; j < n_blocks; j++)
+	{
+		bufs[j] = PinBlock(store, blocks[j]);
+		LockBuffer(bufs[j], BUFFER_LOCK_EXCLUSIVE);
+	}
 	state = GenericXLogStart(store->index);
-	page = GenericXLogRegisterBuffer(state, store->buf, 0);
-	ListOnPage(store, page, item_id, level, &count, &list, &count16);
-	have = count16 ? *count16 : (int) *count;
-	same = have == n_expected &&
-		(n_expected == 0 || memcmp(list, expected, sizeof(VgNodeId) * n_expected) == 0);
+	for (int j = 0; j < n_blocks; j++)
+		pages[j] = GenericXLogRegisterBuffer(state, bufs[j], 0);
+	for (int i = 0; i < n && same; i++)
+	{
+		int			j = 0;
+
+		while (blocks[j] != VgNodeBlock(items[i], &store->shape))
+			j++;
+		lists[i] = ListOnPage(store, pages[j], items[i], &updates[i]);
+		same = ListMatches(&lists[i], &updates[i]);
+	}
 	if (same)
 	{
-		memcpy(list, ids, sizeof(VgNodeId) * n);
-		if (count16)
-			*count16 = (uint16) n;
-		else
-			*count = (uint32) n;
+		for (int i = 0; i < n; i++)
+			WriteList(&lists[i], &updates[i]);
 		GenericXLogFinish(state);
 	}
 	else
 		GenericXLogAbort(state);
-	VgStoreUnlock(store);
+	for (int j = n_blocks - 1; j >= 0; j--)
+		UnlockReleaseBuffer(bufs[j]);
 	return same;
 }
 
@@ -508,7 +581,7 @@ StoreEntry(void *arg, int partition, VgNodeId *node, int *level)
 }
 
 static void
-StoreOfferEntry(void *arg, int partition, VgNodeId node, int level)
+StoreOfferEntry(void *arg, int partition, VgNodeId node, int level, VgNodeId replace)
 {
 	VgStore		store = arg;
 	Buffer		buf = ReadBuffer(store->index, VG_METAPAGE_BLKNO);
@@ -518,7 +591,8 @@ StoreOfferEntry(void *arg, int partition, VgNodeId node, int level)
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	state = GenericXLogStart(store->index);
 	meta = VgPageGetMeta(GenericXLogRegisterBuffer(state, buf, 0));
-	if (meta->part[partition].entry == VG_NO_NODE || level > meta->part[partition].entry_level)
+	if (meta->part[partition].entry == VG_NO_NODE || level > meta->part[partition].entry_level ||
+		(replace != VG_NO_NODE && meta->part[partition].entry == replace))
 	{
 		meta->part[partition].entry = node;
 		meta->part[partition].entry_level = (uint8) level;
@@ -537,7 +611,7 @@ StoreCheckInterrupts(void *arg)
 
 const VgGraphOps VgStoreOps = {
 	.neighbours = StoreNeighbours,
-	.replace_neighbours = StoreReplaceNeighbours,
+	.update_lists = StoreUpdateLists,
 	.distances = StoreDistances,
 	.vector = StoreVector,
 	.level = StoreLevel,

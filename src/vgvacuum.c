@@ -8,22 +8,29 @@
  *	  time.  Deleted nodes keep their lists, so searches still pass through
  *	  them (a scan never returns them; an insert never links to them).
  *
+ *	  Pass 2a cuts the deleted nodes out of the tree of tree links
+ *	  (core/vg_tree.c): for each group of deleted nodes joined by tree
+ *	  links, the tree links of all its live neighbours but one move onto
+ *	  live nodes on that one's side, one atomic change at a time, so the
+ *	  live nodes stay joined by tree links whatever happens.  Inserts cannot
+ *	  join the tree through a node pass 1 marked (the store refuses).
+ *
  *	  Pass 2 repairs every live node that links to a deleted one, as
- *	  DiskANN consolidates deletes: the node's new list is chosen by the
- *	  neighbour heuristic from its live neighbours plus the live neighbours
- *	  of its deleted ones, so paths that ran through deleted nodes survive.
- *	  The new list is written with the adapter's compare-and-swap, so
- *	  concurrent inserts are never lost (a list changed meanwhile is
- *	  recomputed).
+ *	  DiskANN consolidates deletes: the node's new list is its live tree
+ *	  links plus what the neighbour heuristic chooses from its live
+ *	  neighbours and the live neighbours of its deleted ones, so paths that
+ *	  ran through deleted nodes survive.  The new list is written with the
+ *	  adapter's compare-and-swap, so concurrent inserts are never lost (a
+ *	  list changed meanwhile is recomputed).
  *
  *	  Pass 3 moves the entry point off a deleted node, to the live node of
  *	  highest level.
  *
- *	  Pass 4 links live nodes that no path from the entry point reaches --
- *	  left so by pruning, in inserts or in pass 2 -- from their nearest
- *	  reachable node (vg_hnsw_link_orphans), so every row stays findable.
- *	  VACUUM runs it even when no row died, since inserts alone can orphan
- *	  a node.
+ *	  Pass 4 checks that every live node is reachable from the entry point
+ *	  at level 0, and joins any that is not to the tree through its nearest
+ *	  reachable node (vg_hnsw_link_orphans).  With tree links only a node
+ *	  whose insert never finished (its row never committed) is found here;
+ *	  VACUUM runs it even when no row died.
  *
  *	  Pass 5 marks the deleted nodes VG_NODE_FREE and empties their lists:
  *	  no live list links to them any more, so inserts may overwrite them
@@ -47,6 +54,9 @@ typedef struct VgVacuumState
 	Relation	index;
 	VgStoreData store;
 	VgVisited	deleted;		/* ids of all deleted nodes */
+	VgNodeId   *deleted_ids;	/* ... as a list, for the tree pass */
+	uint32		n_deleted_ids;
+	uint32		deleted_ids_size;
 	VgNodeId	top_live[VG_MAX_PARTITIONS];	/* live node of highest level */
 	int			top_level[VG_MAX_PARTITIONS];
 	double		live;
@@ -81,6 +91,24 @@ RememberLive(VgVacuumState *vs, VgNodeId id, int partition, int level)
 	}
 }
 
+static void
+RememberDeleted(VgVacuumState *vs, VgNodeId id)
+{
+	VgStatus	st = VG_OK;
+
+	vg_visited_add(&vs->deleted, id, &st);
+	if (st != VG_OK)
+		elog(ERROR, "out of memory");
+	if (vs->n_deleted_ids == vs->deleted_ids_size)
+	{
+		vs->deleted_ids_size = Max(1024, vs->deleted_ids_size * 2);
+		vs->deleted_ids = vs->deleted_ids ?
+			repalloc_huge(vs->deleted_ids, sizeof(VgNodeId) * vs->deleted_ids_size) :
+			palloc_extended(sizeof(VgNodeId) * vs->deleted_ids_size, MCXT_ALLOC_HUGE);
+	}
+	vs->deleted_ids[vs->n_deleted_ids++] = id;
+}
+
 /* Pass 1 on one page: mark dead rows' nodes; note deleted and top nodes. */
 static void
 MarkDeadOnPage(VgVacuumState *vs, BlockNumber blkno, IndexBulkDeleteResult *stats,
@@ -91,7 +119,6 @@ MarkDeadOnPage(VgVacuumState *vs, BlockNumber blkno, IndexBulkDeleteResult *stat
 	GenericXLogState *state;
 	Page		page;
 	bool		changed = false;
-	VgStatus	st = VG_OK;
 	OffsetNumber off = InvalidOffsetNumber;
 	VgNodeTuple t;
 
@@ -101,6 +128,7 @@ MarkDeadOnPage(VgVacuumState *vs, BlockNumber blkno, IndexBulkDeleteResult *stat
 	while ((t = VgNextNodeOnPage(page, &off)) != NULL)
 	{
 		VgNodeId	id = VgMakeNodeId(blkno, off, &vs->store.shape);
+
 		if (!(t->flags & VG_NODE_DELETED) && callback(&t->heaptid, callback_state))
 		{
 			t->flags |= VG_NODE_DELETED;
@@ -108,7 +136,7 @@ MarkDeadOnPage(VgVacuumState *vs, BlockNumber blkno, IndexBulkDeleteResult *stat
 			stats->tuples_removed++;
 		}
 		if (t->flags & VG_NODE_DELETED)
-			vg_visited_add(&vs->deleted, id, &st);
+			RememberDeleted(vs, id);
 		else
 			RememberLive(vs, id, Min(t->partition, VG_MAX_PARTITIONS - 1), t->level);
 	}
@@ -121,12 +149,14 @@ MarkDeadOnPage(VgVacuumState *vs, BlockNumber blkno, IndexBulkDeleteResult *stat
 
 /*
  * The candidates for node's new list at level: its live neighbours and the
- * live neighbours of its deleted ones, with distances from node; returns
- * how many (at most max).
+ * live neighbours of its deleted ones, but neither node itself nor
+ * keep[0..n_keep) (its live tree links, kept anyway), with distances from
+ * node, sorted; returns how many (at most max).
  */
 static int
 RepairCandidates(VgVacuumState *vs, VgNodeId node, int level, const VgNodeId *list,
-				 int n, VgCandidate *out, int max, VgNodeId *scratch)
+				 int n, const VgNodeId *keep, int n_keep, VgCandidate *out, int max,
+				 VgNodeId *scratch)
 {
 	VgGraph		graph = VgStoreGraph(&vs->store);
 	const float *nv = VgStoreOps.vector(&vs->store, node);
@@ -136,12 +166,14 @@ RepairCandidates(VgVacuumState *vs, VgNodeId node, int level, const VgNodeId *li
 
 	vg_visited_init(&seen, max, VgPallocAllocator(CurrentMemoryContext));
 	vg_visited_add(&seen, node, &st);
+	for (int i = 0; i < n_keep; i++)
+		vg_visited_add(&seen, keep[i], &st);
 	for (int i = 0; i < n && count < max; i++)
 	{
 		if (vg_visited_contains(&vs->deleted, list[i]))
 		{
 			int			k = VgStoreOps.neighbours(&vs->store, list[i], level, scratch,
-												  vs->store.shape.m0);
+												  vs->store.shape.m0, NULL);
 
 			for (int j = 0; j < k && count < max; j++)
 				if (!vg_visited_contains(&vs->deleted, scratch[j]) &&
@@ -159,7 +191,11 @@ RepairCandidates(VgVacuumState *vs, VgNodeId node, int level, const VgNodeId *li
 	return count;
 }
 
-/* Repairs node's list at level if it links to a deleted node. */
+/*
+ * Repairs node's list at level if it links to a deleted node.  Its live
+ * tree links stay; those to deleted nodes go (the tree pass left each
+ * deleted group hanging from at most one of them).
+ */
 static void
 RepairList(VgVacuumState *vs, VgNodeId node, int level)
 {
@@ -175,17 +211,27 @@ RepairList(VgVacuumState *vs, VgNodeId node, int level)
 
 	for (;;)
 	{
-		int			n = VgStoreOps.neighbours(&vs->store, node, level, list, cap);
+		int			n_tree;
+		int			n = VgStoreOps.neighbours(&vs->store, node, level, list, cap, &n_tree);
 		bool		touched = false;
+		int			live_tree = 0;
 		int			count,
 					kept;
+		VgListUpdate u;
 
 		for (int i = 0; i < n && !touched; i++)
 			touched = vg_visited_contains(&vs->deleted, list[i]);
 		if (!touched)
 			break;
-		count = RepairCandidates(vs, node, level, list, n, cands, max, scratch);
-		kept = vg_prune_robust(&graph, cands, count, cap, 1.0f, chosen, vectors);
+		for (int i = 0; i < n_tree; i++)
+			if (!vg_visited_contains(&vs->deleted, list[i]))
+			{
+				vectors[live_tree] = VgStoreOps.vector(&vs->store, list[i]);
+				chosen[live_tree++] = list[i];
+			}
+		count = RepairCandidates(vs, node, level, list, n, chosen, live_tree,
+								 cands, max, scratch);
+		kept = vg_prune_robust(&graph, cands, count, cap, 1.0f, live_tree, chosen, vectors);
 
 		/*
 		 * The heuristic alone would leave a repaired node with fewer links
@@ -194,7 +240,8 @@ RepairList(VgVacuumState *vs, VgNodeId node, int level)
 		 * heavy deletes stays near a fresh build's).
 		 */
 		kept = vg_prune_fill(&graph, cands, count, Min(n, cap), kept, chosen, vectors);
-		if (VgStoreOps.replace_neighbours(&vs->store, node, level, list, n, chosen, kept))
+		u = (VgListUpdate) {node, level, list, n, n_tree, chosen, kept, live_tree};
+		if (VgStoreOps.update_lists(&vs->store, &u, 1))
 			break;
 	}
 	VgStoreReset(&vs->store);
@@ -203,6 +250,40 @@ RepairList(VgVacuumState *vs, VgNodeId node, int level)
 	pfree(chosen);
 	pfree(vectors);
 	pfree(cands);
+}
+
+/*
+ * Pass 2a: cuts every group of deleted nodes out of the tree of tree links
+ * (vg_tree_bypass), so that pass 2 may drop all links to deleted nodes
+ * without separating live ones.
+ */
+static void
+BypassDeleted(VgVacuumState *vs)
+{
+	VgGraph		graph = VgStoreGraph(&vs->store);
+	const VgAllocator *a = VgPallocAllocator(CurrentMemoryContext);
+	VgListScratch scratch;
+	VgVisited	done;
+
+	if (vg_list_scratch_init(&scratch, vs->store.shape.m0, a) != VG_OK ||
+		vg_visited_init(&done, vs->n_deleted_ids, a) != VG_OK)
+		elog(ERROR, "out of memory");
+	for (uint32 i = 0; i < vs->n_deleted_ids; i++)
+	{
+		VgStatus	st;
+
+		if (vg_visited_contains(&done, vs->deleted_ids[i]))
+			continue;
+		vacuum_delay_point();
+		st = vg_tree_bypass(&graph, &vs->deleted, vs->deleted_ids[i],
+							vg_tree_degree(vs->store.shape.m0), &done, &scratch);
+		if (st != VG_OK)
+			elog(ERROR, "vecgraph could not cut deleted node %u out of the tree of index \"%s\" (status %d)",
+				 vs->deleted_ids[i], RelationGetRelationName(vs->index), (int) st);
+		VgStoreReset(&vs->store);
+	}
+	vg_visited_free(&done);
+	vg_list_scratch_free(&scratch);
 }
 
 /* Pass 2: repair every live node's lists. */
@@ -287,6 +368,7 @@ FreeDeletedOnPage(VgVacuumState *vs, BlockNumber blkno, BufferAccessStrategy str
 		{
 			t->flags |= VG_NODE_FREE;
 			t->count0 = 0;
+			t->tree0 = 0;
 			/* empty its upper lists too, when they live on this page */
 			if (t->upper != VG_NO_NODE &&
 				VgNodeBlock(t->upper, &vs->store.shape) == blkno)
@@ -379,6 +461,8 @@ ScanIndex(VgVacuumState *vs, IndexVacuumInfo *info, IndexBulkDeleteResult *stats
 	vs->live_ids = NULL;
 	vs->live_parts = NULL;
 	vs->n_live_ids = vs->live_ids_size = 0;
+	vs->deleted_ids = NULL;
+	vs->n_deleted_ids = vs->deleted_ids_size = 0;
 	for (BlockNumber blkno = 1; blkno < nblocks; blkno++)
 	{
 		vacuum_delay_point();
@@ -406,6 +490,7 @@ vgbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 	deleted_before = vs.deleted.count;
 	if (deleted_before > 0)
 	{
+		BypassDeleted(&vs);
 		RepairGraph(&vs, nblocks);
 		UpdateMeta(&vs);
 	}

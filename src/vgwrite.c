@@ -256,7 +256,7 @@ FillUpper(VgUpperTuple t, VgArena *arena, uint32 i, const VgShape *shape,
 	for (int lv = 1; lv <= level; lv++)
 	{
 		uint32	   *list = VgUpperList(t, shape, lv);
-		int			n = vg_arena_ops.neighbours(arena, i, lv, scratch, shape->m);
+		int			n = vg_arena_ops.neighbours(arena, i, lv, scratch, shape->m, NULL);
 
 		list[0] = (uint32) n;
 		TranslateList(scratch, n, list + 1, p);
@@ -268,12 +268,14 @@ static void
 FillNode(VgNodeTuple t, VgArena *arena, uint32 i, const VgShape *shape,
 		 const Placement *p, VgNodeId *scratch)
 {
-	int			n = vg_arena_ops.neighbours(arena, i, 0, scratch, shape->m0);
+	int			n_tree;
+	int			n = vg_arena_ops.neighbours(arena, i, 0, scratch, shape->m0, &n_tree);
 
 	MemSet(t, 0, VgNodeTupleSize(shape));
 	VgPayloadToTid(vg_arena_payload(arena, i), &t->heaptid);
 	t->level = (uint8) vg_arena_level(arena, i);
-	t->partition = (uint16) vg_arena_partition(arena, i);
+	t->partition = (uint8) vg_arena_partition(arena, i);
+	t->tree0 = (uint8) n_tree;
 	t->upper = p->upper[i];
 	t->count0 = (uint16) n;
 	TranslateList(scratch, n, t->links0, p);

@@ -17,7 +17,8 @@ typedef struct VgNodeHeader
 	uint32_t	count0;
 	uint8_t		level;
 	atomic_flag lock;
-	uint16_t	partition;
+	uint8_t		partition;
+	uint8_t		n_tree;			/* tree links at the head of the level-0 list */
 	uint32_t	upper;			/* offset in the pool, in uint32 units */
 	uint64_t	payload;
 } VgNodeHeader;
@@ -194,7 +195,8 @@ vg_arena_add(VgArena *a, const float *vector, int level, int partition,
 	h = node_header(a, *id);
 	h->count0 = 0;
 	h->level = (uint8_t) level;
-	h->partition = (uint16_t) partition;
+	h->partition = (uint8_t) partition;
+	h->n_tree = 0;
 	atomic_flag_clear(&h->lock);
 	h->upper = upper;
 	h->payload = payload;
@@ -235,12 +237,15 @@ vg_arena_vector(const VgArena *a, VgNodeId id)
 }
 
 static int
-arena_neighbours(void *store, VgNodeId node, int level, VgNodeId *out, int max)
+arena_neighbours(void *store, VgNodeId node, int level, VgNodeId *out, int max,
+				 int *n_tree)
 {
 	VgArena    *a = store;
 	VgNodeHeader *h = node_header(a, node);
 	int			n;
 
+	if (n_tree)
+		*n_tree = 0;
 	if (level > h->level)
 		return 0;
 	spin_lock(a, &h->lock);
@@ -248,33 +253,67 @@ arena_neighbours(void *store, VgNodeId node, int level, VgNodeId *out, int max)
 	if (n > max)
 		n = max;
 	memcpy(out, list_ids(a, node, level), sizeof(VgNodeId) * n);
+	if (n_tree && level == 0)
+		*n_tree = h->n_tree < n ? h->n_tree : n;
 	spin_unlock(a, &h->lock);
 	return n;
 }
 
+/* Whether the list u names holds what u expects; its node is locked. */
 static bool
-arena_replace_neighbours(void *store, VgNodeId node, int level,
-						 const VgNodeId *expected, int n_expected,
-						 const VgNodeId *ids, int n)
+list_matches(const VgArena *a, const VgListUpdate *u)
+{
+	const VgNodeHeader *h = node_header(a, u->node);
+	uint32_t	count = *list_count(a, u->node, u->level);
+	int			n_tree = u->level == 0 ? h->n_tree : 0;
+
+	return u->level <= h->level && count == (uint32_t) u->n_expected &&
+		n_tree == u->expected_tree &&
+		(u->n_expected == 0 ||
+		 memcmp(list_ids(a, u->node, u->level), u->expected,
+				sizeof(VgNodeId) * u->n_expected) == 0);
+}
+
+/*
+ * Locks the nodes of updates in ascending id order (so that two callers
+ * never wait for each other), checks every list, then writes them all.
+ */
+static bool
+arena_update_lists(void *store, const VgListUpdate *updates, int n)
 {
 	VgArena    *a = store;
-	VgNodeHeader *h = node_header(a, node);
-	uint32_t   *count;
-	bool		same;
+	VgNodeId	nodes[VG_MAX_LIST_UPDATES];
+	int			n_nodes = 0;
+	bool		same = true;
 
-	if (level > h->level)
-		return false;
-	spin_lock(a, &h->lock);
-	count = list_count(a, node, level);
-	same = *count == (uint32_t) n_expected &&
-		(n_expected == 0 ||
-		 memcmp(list_ids(a, node, level), expected, sizeof(VgNodeId) * n_expected) == 0);
-	if (same)
+	for (int i = 0; i < n; i++)
 	{
-		memcpy(list_ids(a, node, level), ids, sizeof(VgNodeId) * n);
-		*count = (uint32_t) n;
+		VgNodeId	id = updates[i].node;
+		int			j = n_nodes;
+
+		while (j > 0 && nodes[j - 1] > id)
+			j--;
+		if (j > 0 && nodes[j - 1] == id)
+			continue;			/* two levels of one node: locked once */
+		memmove(nodes + j + 1, nodes + j, sizeof(VgNodeId) * (n_nodes - j));
+		nodes[j] = id;
+		n_nodes++;
 	}
-	spin_unlock(a, &h->lock);
+	for (int i = 0; i < n_nodes; i++)
+		spin_lock(a, &node_header(a, nodes[i])->lock);
+	for (int i = 0; i < n && same; i++)
+		same = list_matches(a, &updates[i]);
+	for (int i = 0; i < n && same; i++)
+	{
+		const VgListUpdate *u = &updates[i];
+
+		memcpy(list_ids(a, u->node, u->level), u->ids, sizeof(VgNodeId) * u->n);
+		*list_count(a, u->node, u->level) = (uint32_t) u->n;
+		if (u->level == 0)
+			node_header(a, u->node)->n_tree = (uint8_t) u->n_tree;
+	}
+	for (int i = n_nodes - 1; i >= 0; i--)
+		spin_unlock(a, &node_header(a, nodes[i])->lock);
 	return same;
 }
 
@@ -290,12 +329,14 @@ arena_entry(void *store, int partition, VgNodeId *node, int *level)
 }
 
 static void
-arena_offer_entry(void *store, int partition, VgNodeId node, int level)
+arena_offer_entry(void *store, int partition, VgNodeId node, int level,
+				  VgNodeId replace)
 {
 	VgArena    *a = store;
 
 	spin_lock(a, &a->entry_lock);
-	if (a->entry[partition] == VG_NO_NODE || level > a->entry_level[partition])
+	if (a->entry[partition] == VG_NO_NODE || level > a->entry_level[partition] ||
+		(replace != VG_NO_NODE && a->entry[partition] == replace))
 	{
 		a->entry[partition] = node;
 		a->entry_level[partition] = level;
@@ -332,7 +373,7 @@ arena_distances(void *store, const VgMetric *metric, const float *query,
 
 const VgGraphOps vg_arena_ops = {
 	.neighbours = arena_neighbours,
-	.replace_neighbours = arena_replace_neighbours,
+	.update_lists = arena_update_lists,
 	.distances = arena_distances,
 	.vector = arena_vector,
 	.level = arena_level,

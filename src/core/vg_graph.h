@@ -9,8 +9,10 @@
  * index pages for scans and inserts.  The adapter also owns concurrency:
  * the algorithms never hold a lock across a distance loop.  They read a
  * neighbour list as a copy, compute without locks, and write a list back
- * with a compare-and-swap (replace_neighbours), retrying when another
- * writer changed it in between -- the reverse-edge protocol of DiskANN.
+ * with a compare-and-swap (update_lists), retrying when another writer
+ * changed it in between -- the reverse-edge protocol of DiskANN.  Changes
+ * that must land together (a new node's first link both ways) go in one
+ * update_lists call.
  *
  *-------------------------------------------------------------------------
  */
@@ -50,25 +52,52 @@ vg_metric_distance(const VgMetric *metric, const float *a, const float *b)
 	return metric->sign * metric->kernel(a, b, (size_t) metric->dim);
 }
 
+/*
+ * One list change of an atomic group (VgGraphOps.update_lists): if node's
+ * list at level still holds expected[0..n_expected) with the first
+ * expected_tree of them tree links, it becomes ids[0..n) with the first
+ * n_tree of them tree links.
+ */
+typedef struct VgListUpdate
+{
+	VgNodeId	node;
+	int			level;
+	const VgNodeId *expected;
+	int			n_expected;
+	int			expected_tree;
+	const VgNodeId *ids;
+	int			n;
+	int			n_tree;
+} VgListUpdate;
+
+/* Most lists one update_lists call changes (a tree link swap: three). */
+#define VG_MAX_LIST_UPDATES 3
+
 typedef struct VgGraphOps
 {
 	/*
 	 * Copies node's neighbour list at level into out[0..max) and returns its
-	 * length.  A node without that level has an empty list.
+	 * length.  A node without that level has an empty list.  When n_tree is
+	 * not NULL it receives how many of the first entries are tree links
+	 * (level 0 only; see vg_tree.c).
 	 */
 	int			(*neighbours) (void *store, VgNodeId node, int level,
-							   VgNodeId *out, int max);
+							   VgNodeId *out, int max, int *n_tree);
 
 	/*
-	 * If node's list at level still equals expected[0..n_expected), replaces
-	 * it with ids[0..n) and returns true; otherwise changes nothing and
-	 * returns false.  Atomic with respect to other writers of the node.
+	 * Applies updates[0..n) (n <= VG_MAX_LIST_UPDATES, distinct lists) all
+	 * together or, when any list differs from what its update expects, none
+	 * of them; returns whether it applied them.  Atomic with respect to other
+	 * writers of the nodes, and to a crash: replay never shows some of the
+	 * changes without the others.
 	 */
-	bool		(*replace_neighbours) (void *store, VgNodeId node, int level,
-									   const VgNodeId *expected, int n_expected,
-									   const VgNodeId *ids, int n);
+	bool		(*update_lists) (void *store, const VgListUpdate *updates, int n);
 
-	/* Distances by metric from query to ids[0..n) into out[0..n). */
+	/*
+	 * Distances by metric from query to ids[0..n) into out[0..n).  A store
+	 * that deletes nodes may rank them infinitely far (for inserts): the
+	 * algorithms then never link to them.
+	 */
 	void		(*distances) (void *store, const VgMetric *metric,
 							  const float *query, const VgNodeId *ids, int n,
 							  float *out);
@@ -89,10 +118,13 @@ typedef struct VgGraphOps
 	void		(*entry) (void *store, int partition, VgNodeId *node, int *level);
 
 	/*
-	 * Makes node the entry point if level is above the current top level
-	 * (or the graph has none); atomic with respect to other callers.
+	 * Makes node the entry point if the graph has none, if level is above
+	 * the current top level, or if the current entry point is still
+	 * replace (VG_NO_NODE: never), a node the caller found deleted; atomic
+	 * with respect to other callers.
 	 */
-	void		(*offer_entry) (void *store, int partition, VgNodeId node, int level);
+	void		(*offer_entry) (void *store, int partition, VgNodeId node, int level,
+								VgNodeId replace);
 
 	/*
 	 * Called in long loops; may not return (the glue maps it to
@@ -109,5 +141,19 @@ typedef struct VgGraph
 	VgMetric	metric;
 	int			partition;
 } VgGraph;
+
+/*
+ * Compare-and-swap of one list that keeps its tree links: the common case
+ * of update_lists.
+ */
+static inline bool
+vg_replace_list(const VgGraph *graph, VgNodeId node, int level,
+				const VgNodeId *expected, int n_expected, int n_tree,
+				const VgNodeId *ids, int n)
+{
+	VgListUpdate u = {node, level, expected, n_expected, n_tree, ids, n, n_tree};
+
+	return graph->ops->update_lists(graph->store, &u, 1);
+}
 
 #endif							/* VG_GRAPH_H */

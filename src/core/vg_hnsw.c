@@ -9,13 +9,15 @@
  *	  algorithm 1 (insert), 2 (search a layer), 4 (heuristic selection, here
  *	  vg_prune_robust with alpha = 1).  As in hnswlib, a new node chooses m
  *	  neighbours at every level, while level-0 lists may grow to m0 = 2m
- *	  through reverse links; a full list is pruned with the same heuristic.
+ *	  through reverse links; a full list is pruned with the same heuristic,
+ *	  but kept full (vg_links.c).
  *	  Unlike hnswlib, each level's search starts from all the previous
  *	  level's results rather than the single closest.
  *
  *	  Concurrency: no lock is held by this file.  Neighbour lists are read
  *	  as copies and written with the adapter's compare-and-swap; a reverse
- *	  link whose target changed in between is recomputed.
+ *	  link whose target changed in between is recomputed.  Inserting is in
+ *	  vg_hnsw_insert.c.
  *
  *-------------------------------------------------------------------------
  */
@@ -33,6 +35,7 @@ vg_hnsw_params(int m, int ef_construction)
 	p.ef_construction = ef_construction;
 	p.level_mult = 1.0 / log((double) m);
 	p.keep_pruned = false;
+	p.tree_degree = vg_tree_degree(p.m0);
 	return p;
 }
 
@@ -88,7 +91,8 @@ expand(const VgGraph *graph, const float *query, VgNodeId node, int level,
 	   int ef, VgSearchScratch *s)
 {
 	VgStatus	st = VG_OK;
-	int			n = graph->ops->neighbours(graph->store, node, level, s->ids, s->max_degree);
+	int			n = graph->ops->neighbours(graph->store, node, level, s->ids,
+											  s->max_degree, NULL);
 	int			fresh = 0;
 
 	for (int i = 0; i < n; i++)

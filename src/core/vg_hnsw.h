@@ -10,6 +10,7 @@
 #define VG_HNSW_H
 
 #include "vg_graph.h"
+#include "vg_links.h"
 #include "vg_visited.h"
 
 typedef struct VgHnswParams
@@ -19,9 +20,13 @@ typedef struct VgHnswParams
 	int			ef_construction;
 	double		level_mult;		/* 1 / ln(m): levels are floor(-ln(U) * mult) */
 	bool		keep_pruned;	/* fill a new node's lists to m (see vg_prune_fill) */
+	int			tree_degree;	/* tree links a new node may join (vg_links.h) */
 } VgHnswParams;
 
-/* m, m0 = 2m, ef_construction, the paper's level multiplier; keep_pruned off. */
+/*
+ * m, m0 = 2m, ef_construction, the paper's level multiplier, keep_pruned
+ * off, the tree degree for lists of m0.
+ */
 extern VgHnswParams vg_hnsw_params(int m, int ef_construction);
 
 /*
@@ -78,12 +83,12 @@ extern int	vg_hnsw_random_level(double level_mult, uint64_t *rng);
 typedef struct VgInsertScratch
 {
 	VgSearchScratch search;
-	VgCandidate *found;			/* ef_construction results of one level */
-	VgCandidate *pool;			/* prune input: m0 + 1 candidates */
-	VgNodeId   *chosen;			/* prune output */
+	VgCandidate *found;			/* each level's search results, found_cap apart */
+	int			found_cap;		/* results of one level: max(ef_construction, m0 + 1) */
+	int			found_levels;	/* levels found has room for */
 	VgNodeId   *targets;		/* the new node's chosen neighbours */
-	VgNodeId   *list;			/* a neighbour list read for update */
 	const float **chosen_vectors;
+	VgListScratch lists;
 } VgInsertScratch;
 
 extern VgStatus vg_insert_scratch_init(VgInsertScratch *s, const VgHnswParams *params,
@@ -92,46 +97,25 @@ extern void vg_insert_scratch_free(VgInsertScratch *s);
 
 /*
  * Links node, already in storage with its vector and empty lists up to
- * level, into the graph: finds its neighbours at each level, chooses them
- * with the heuristic, adds reverse links (pruning full lists) and offers
- * the node as entry point.  Safe to run concurrently for different nodes
- * when the adapter's operations are atomic as documented.
+ * level, into the graph: searches every level for its neighbours, joins it
+ * to the tree of tree links (its first link, see vg_tree.c), chooses its
+ * neighbours with the heuristic, adds reverse links (pruning full lists)
+ * and offers the node as entry point.  Safe to run concurrently for
+ * different nodes when the adapter's operations are atomic as documented.
  */
 extern VgStatus vg_hnsw_insert(const VgGraph *graph, const VgHnswParams *params,
 							   VgNodeId node, int level, VgInsertScratch *s);
 
 /*
  * Makes every node of nodes[0..n_nodes) (or, when nodes is NULL, of dense
- * ids 0..n_nodes-1) reachable from the entry point.  The heuristic can leave a node with no in-links (all
- * pruned away by closer nodes); each such node is linked from the closest
- * reachable node found by a search, preferring one with room in its
- * level-0 list, else replacing that list's farthest entry.  Not for use
- * concurrently with inserts.  *linked counts the nodes linked.
+ * ids 0..n_nodes-1) reachable at level 0 from the entry point: each one
+ * that is not joins the tree through the nearest reachable node a search
+ * finds (vg_tree_attach).  Tree links make this a check that finds nothing
+ * but the nodes whose insert never finished.  Not for use concurrently
+ * with inserts.  *linked counts the nodes linked.
  */
 extern VgStatus vg_hnsw_link_orphans(const VgGraph *graph, const VgHnswParams *params,
 									 const VgNodeId *nodes, uint32_t n_nodes,
 									 VgInsertScratch *s, uint32_t *linked);
-
-/*
- * RobustPrune (Vamana), which with alpha = 1 is HNSW's neighbour-selection
- * heuristic: walk candidates[0..n), sorted ascending by distance to the
- * base node, keeping one unless some kept node k is closer to it than the
- * base is, by the factor alpha: alpha * d(c, k) <= d(c, base).  Writes at
- * most max_out ids into out and returns how many.  vectors is scratch for
- * max_out pointers.
- */
-extern int	vg_prune_robust(const VgGraph *graph, const VgCandidate *candidates,
-							int n, int max_out, float alpha,
-							VgNodeId *out, const float **vectors);
-
-/*
- * The paper's keepPrunedConnections: after vg_prune_robust kept out[0..kept),
- * adds the candidates it pruned, nearest first, until max_out are kept.
- * Denser lists cost more distances per search step but find the true
- * neighbours at a smaller ef.  Returns the new count.
- */
-extern int	vg_prune_fill(const VgGraph *graph, const VgCandidate *candidates,
-						  int n, int max_out, int kept,
-						  VgNodeId *out, const float **vectors);
 
 #endif							/* VG_HNSW_H */

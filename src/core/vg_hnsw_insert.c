@@ -4,34 +4,48 @@
  *	  Linking a new node into an HNSW graph.
  *
  * NOTES
- *	  Algorithm 1 of Malkov & Yashunin with the heuristic of algorithm 4.
- *	  Reverse links follow DiskANN's protocol: copy the neighbour's list,
- *	  decide the new list with no lock held (append, or prune the list plus
- *	  the new node), then write it back with the adapter's compare-and-swap;
- *	  when another inserter changed the list in between, start over from a
- *	  fresh copy.  The retry loop terminates because every failed swap means
- *	  another writer's swap succeeded.
+ *	  Algorithm 1 of Malkov & Yashunin with the heuristic of algorithm 4,
+ *	  reordered so that the node's first link is a tree link (vg_tree.c):
+ *	  every level is searched first, with the node still unreachable; then
+ *	  the node joins the tree at level 0; only then do its other links and
+ *	  the reverse links go in (vg_links_add, DiskANN's copy / decide /
+ *	  compare-and-swap protocol).  Searching all levels before linking any
+ *	  changes nothing in what each level's search finds: a level's search
+ *	  starts from the results of the level above, never from the new node.
+ *
+ *	  A new node joins the tree through the nearest node it found that has
+ *	  room.  When it found none that is not deleted, the graph holds no live
+ *	  node it could join (the tree spans them all), and it takes over as the
+ *	  entry point.
  *
  *-------------------------------------------------------------------------
  */
+#include <math.h>
+
 #include "vg_hnsw.h"
+
+/*
+ * Rounds an insert takes before it gives up: each round but the last lost
+ * a race for the entry point, which takes an insert that completes.
+ */
+#define VG_INSERT_ROUNDS 100
 
 VgStatus
 vg_insert_scratch_init(VgInsertScratch *s, const VgHnswParams *params,
 					   const VgAllocator *allocator)
 {
 	int			pool = params->m0 + 1;
-	int			found = params->ef_construction > pool ? params->ef_construction : pool;
+	VgStatus	st;
 
-	s->found = vg_alloc(allocator, sizeof(VgCandidate) * found);
-	s->pool = vg_alloc(allocator, sizeof(VgCandidate) * pool);
-	s->chosen = vg_alloc(allocator, sizeof(VgNodeId) * pool);
+	s->found_cap = params->ef_construction > pool ? params->ef_construction : pool;
+	s->found_levels = 2;
+	s->found = vg_alloc(allocator, sizeof(VgCandidate) * s->found_cap * s->found_levels);
 	s->targets = vg_alloc(allocator, sizeof(VgNodeId) * pool);
-	s->list = vg_alloc(allocator, sizeof(VgNodeId) * pool);
 	s->chosen_vectors = vg_alloc(allocator, sizeof(float *) * pool);
-	if (!s->found || !s->pool || !s->chosen || !s->targets || !s->list ||
-		!s->chosen_vectors)
+	if (!s->found || !s->targets || !s->chosen_vectors)
 		return VG_ERR_NO_MEMORY;
+	if ((st = vg_list_scratch_init(&s->lists, params->m0, allocator)) != VG_OK)
+		return st;
 	return vg_search_scratch_init(&s->search, params->m0, params->ef_construction, allocator);
 }
 
@@ -41,95 +55,109 @@ vg_insert_scratch_free(VgInsertScratch *s)
 	const VgAllocator *a = s->search.allocator;
 
 	vg_release(a, s->found);
-	vg_release(a, s->pool);
-	vg_release(a, s->chosen);
 	vg_release(a, s->targets);
-	vg_release(a, s->list);
 	vg_release(a, s->chosen_vectors);
+	vg_list_scratch_free(&s->lists);
 	vg_search_scratch_free(&s->search);
 }
 
-/*
- * Adds node to target's list at level, pruning the list back to cap when
- * it is full.
- */
-static void
-add_reverse_link(const VgGraph *graph, VgNodeId target, VgNodeId node,
-				 int level, int cap, VgInsertScratch *s)
+/* Makes s->found hold levels + 1 levels' results. */
+static VgStatus
+room_for_levels(VgInsertScratch *s, int levels)
 {
-	const VgGraphOps *ops = graph->ops;
+	const VgAllocator *a = s->search.allocator;
+	VgCandidate *found;
 
-	for (;;)
-	{
-		int			n = ops->neighbours(graph->store, target, level, s->list, cap);
-		const float *tv;
-		int			kept;
+	if (levels + 1 <= s->found_levels)
+		return VG_OK;
+	found = vg_alloc(a, sizeof(VgCandidate) * s->found_cap * (levels + 1));
+	if (found == NULL)
+		return VG_ERR_NO_MEMORY;
+	vg_release(a, s->found);
+	s->found = found;
+	s->found_levels = levels + 1;
+	return VG_OK;
+}
 
-		for (int i = 0; i < n; i++)
-			if (s->list[i] == node)
-				return;			/* already linked */
-
-		if (n < cap)
-		{
-			s->list[n] = node;
-			if (ops->replace_neighbours(graph->store, target, level, s->list, n, s->list, n + 1))
-				return;
-			continue;
-		}
-
-		/* full: choose cap of the list plus node, as seen from target */
-		tv = ops->vector(graph->store, target);
-		s->list[n] = node;
-		for (int i = 0; i <= n; i++)
-		{
-			s->pool[i].id = s->list[i];
-			s->pool[i].distance =
-				vg_metric_distance(&graph->metric, tv, ops->vector(graph->store, s->list[i]));
-		}
-		vg_candidates_sort(s->pool, n + 1);
-		kept = vg_prune_robust(graph, s->pool, n + 1, cap, 1.0f, s->chosen, s->chosen_vectors);
-		if (ops->replace_neighbours(graph->store, target, level, s->list, n, s->chosen, kept))
-			return;
-	}
+static inline VgCandidate *
+found_at(VgInsertScratch *s, int level)
+{
+	return s->found + (size_t) level * s->found_cap;
 }
 
 /*
- * Chooses node's neighbours at level from s->found[0..n_found) and links
- * both ways.  Leaves in s->found the results other than node itself and
- * returns their count, the entries of the next level's search.
+ * Searches levels top..0 for query, each from the previous level's results
+ * (from closest at the top), into found_at(level); n_found[level] gets
+ * their counts.
  */
-static int
+static VgStatus
+search_levels(const VgGraph *graph, const VgHnswParams *params, const float *query,
+			  VgCandidate closest, int top, VgInsertScratch *s, int *n_found)
+{
+	const VgCandidate *entries = &closest;
+	int			n_entries = 1;
+	VgStatus	st;
+
+	if ((st = room_for_levels(s, top)) != VG_OK)
+		return st;
+	for (int lv = top; lv >= 0; lv--)
+	{
+		st = vg_hnsw_search_layer(graph, query, entries, n_entries,
+								  params->ef_construction, lv, &s->search,
+								  found_at(s, lv), &n_found[lv]);
+		if (st != VG_OK)
+			return st;
+		if (n_found[lv] > 0)
+		{
+			entries = found_at(s, lv);
+			n_entries = n_found[lv];
+		}
+	}
+	return VG_OK;
+}
+
+/*
+ * Chooses node's neighbours at level from found[0..n_found) and links both
+ * ways.  Deleted nodes (infinitely far) are never chosen.
+ */
+static void
 connect_level(const VgGraph *graph, const VgHnswParams *params, VgNodeId node,
-			  int level, int n_found, VgInsertScratch *s)
+			  int level, VgCandidate *found, int n_found, VgInsertScratch *s)
 {
 	int			cap = level == 0 ? params->m0 : params->m;
 	int			n_pool = 0;
 	int			kept;
 
-	/* the node itself is among the results once a concurrent insert linked it */
 	for (int i = 0; i < n_found; i++)
-		if (s->found[i].id != node)
-			s->found[n_pool++] = s->found[i];
+		if (found[i].id != node && !isinf(found[i].distance))
+			found[n_pool++] = found[i];
 
-	kept = vg_prune_robust(graph, s->found, n_pool, params->m, 1.0f,
+	kept = vg_prune_robust(graph, found, n_pool, params->m, 1.0f, 0,
 						   s->targets, s->chosen_vectors);
 	if (params->keep_pruned)
-		kept = vg_prune_fill(graph, s->found, n_pool, params->m, kept,
+		kept = vg_prune_fill(graph, found, n_pool, params->m, kept,
 							 s->targets, s->chosen_vectors);
 
-	/*
-	 * Our list is empty unless a concurrent inserter that reached us through
-	 * a higher level already linked to us; then merge instead of replacing.
-	 */
-	if (!graph->ops->replace_neighbours(graph->store, node, level, NULL, 0,
-										s->targets, kept))
-	{
-		for (int i = 0; i < kept; i++)
-			add_reverse_link(graph, node, s->targets[i], level, cap, s);
-	}
+	/* at level 0 the list already holds the tree link, maybe more by now */
+	vg_links_add(graph, node, level, s->targets, kept, cap, 1.0f, &s->lists);
 	for (int i = 0; i < kept; i++)
-		add_reverse_link(graph, s->targets[i], node, level, cap, s);
-	return n_pool;
+		vg_links_add(graph, s->targets[i], level, &node, 1, cap, 1.0f, &s->lists);
+}
+
+/*
+ * Makes node, not linked yet, the entry point when the graph has none, or
+ * when its entry point is replace (a deleted node).  Returns whether node
+ * is the entry point now.
+ */
+static bool
+take_entry(const VgGraph *graph, VgNodeId node, int level, VgNodeId replace)
+{
+	VgNodeId	entry;
+	int			entry_level;
+
+	graph->ops->offer_entry(graph->store, graph->partition, node, level, replace);
+	graph->ops->entry(graph->store, graph->partition, &entry, &entry_level);
+	return entry == node;
 }
 
 VgStatus
@@ -137,56 +165,61 @@ vg_hnsw_insert(const VgGraph *graph, const VgHnswParams *params,
 			   VgNodeId node, int level, VgInsertScratch *s)
 {
 	const float *query = graph->ops->vector(graph->store, node);
-	VgCandidate closest = {0, VG_NO_NODE};
+	int			n_found[VG_MAX_LEVEL + 1];
+	VgCandidate closest;
+	VgNodeId	parent;
 	int			top_level;
-	int			n_entries = 1;
+	int			top;
+	int			rounds = 0;
 	VgStatus	st;
 
-	for (int attempt = 0;; attempt++)
+	/* retried when another insert took over the entry point meanwhile */
+	for (;;)
 	{
-		VgNodeId	entry;
-		int			entry_level;
-
 		st = vg_hnsw_descend(graph, query, level, &s->search, &closest, &top_level);
 		if (st != VG_OK)
 			return st;
-		if (closest.id != VG_NO_NODE && closest.id != node)
-			break;
-		graph->ops->offer_entry(graph->store, graph->partition, node, level);
+		if (closest.id == node)
+			return VG_OK;		/* it took over the entry point before */
+		if (closest.id == VG_NO_NODE)
+		{
+			if (take_entry(graph, node, level, VG_NO_NODE))
+				return VG_OK;
+			continue;
+		}
 
-		/*
-		 * Two inserts into an empty graph both get here; the one whose offer
-		 * lost must link to the winner like any other node, not stay alone
-		 * (one more descent: the winner is in place before it is offered).
-		 */
-		graph->ops->entry(graph->store, graph->partition, &entry, &entry_level);
-		if (entry == node || closest.id == node || attempt > 0)
-			return VG_OK;
-	}
-
-	s->found[0] = closest;
-	for (int lv = level < top_level ? level : top_level; lv >= 0; lv--)
-	{
-		int			n_found;
-		int			n_next;
-
-		/* the entries are read before the results overwrite them */
-		st = vg_hnsw_search_layer(graph, query, s->found, n_entries,
-								  params->ef_construction, lv, &s->search,
-								  s->found, &n_found);
+		top = level < top_level ? level : top_level;
+		if ((st = search_levels(graph, params, query, closest, top, s, n_found)) != VG_OK)
+			return st;
+		st = vg_tree_attach(graph, node, found_at(s, 0), n_found[0],
+							params->tree_degree, &s->lists, &parent);
 		if (st != VG_OK)
 			return st;
-		n_next = connect_level(graph, params, node, lv, n_found, s);
-		if (n_next > 0)
-			n_entries = n_next;
-		else
+		if (parent != VG_NO_NODE)
+			break;
+
+		/*
+		 * Only deleted nodes in reach, and the tree spans the graph: so the
+		 * entry point is deleted too, unless another insert just took it
+		 * over (then the next round finds that one).
+		 */
 		{
-			s->found[0] = closest;
-			n_entries = 1;
+			VgNodeId	entry;
+			int			entry_level;
+			float		d;
+
+			graph->ops->entry(graph->store, graph->partition, &entry, &entry_level);
+			graph->ops->distances(graph->store, &graph->metric, query, &entry, 1, &d);
+			if (isinf(d) && take_entry(graph, node, level, entry))
+				return VG_OK;
 		}
+		if (++rounds > VG_INSERT_ROUNDS)
+			return VG_ERR_INVALID;
 	}
 
+	for (int lv = top; lv >= 0; lv--)
+		connect_level(graph, params, node, lv, found_at(s, lv), n_found[lv], s);
 	if (level > top_level)
-		graph->ops->offer_entry(graph->store, graph->partition, node, level);
+		graph->ops->offer_entry(graph->store, graph->partition, node, level, VG_NO_NODE);
 	return VG_OK;
 }

@@ -7,18 +7,20 @@
  *	  HNSW's heuristic keeps a list diverse by dropping candidates that a
  *	  kept neighbour covers; the same rule, applied when reverse links
  *	  overflow a list, can remove a node's last in-link.  Such a node is
- *	  never returned by any search.  hnswlib accepts this; vecgraph promises
- *	  that every indexed row can be found, so builds end with this pass.
+ *	  never returned by any search.  hnswlib accepts this; vecgraph keeps
+ *	  a tree of links that pruning never drops (vg_tree.c), so a node is
+ *	  unreachable only when its insert never finished.  This pass is the
+ *	  check, and the repair should anything else ever leave one so: builds
+ *	  and VACUUM end with it, and report what it linked.
  *
  *-------------------------------------------------------------------------
  */
-#include <string.h>
-
-#include <math.h>
-
 #include "vg_hnsw.h"
 
-/* Marks everything reachable from start over all levels. */
+/*
+ * Marks everything reachable from start at level 0, where every search
+ * ends: a node reachable only through upper-level links can be missed.
+ */
 static VgStatus
 mark_reachable(const VgGraph *graph, VgNodeId start, VgVisited *seen,
 			   VgHeap *queue, VgNodeId *list, int max_degree)
@@ -34,76 +36,37 @@ mark_reachable(const VgGraph *graph, VgNodeId start, VgVisited *seen,
 	while (queue->size > 0 && st == VG_OK)
 	{
 		VgNodeId	node = vg_heap_pop(queue).id;
-		int			top = graph->ops->level(graph->store, node);
+		int			n;
 
 		/* a walk over a large index takes seconds: stay cancellable */
 		if (graph->ops->check_interrupts && (++walked & 1023) == 0)
 			graph->ops->check_interrupts(graph->store);
 
-		for (int lv = 0; lv <= top && st == VG_OK; lv++)
-		{
-			int			n = graph->ops->neighbours(graph->store, node, lv, list, max_degree);
-
-			for (int i = 0; i < n && st == VG_OK; i++)
-				if (vg_visited_add(seen, list[i], &st))
-					st = vg_heap_push(queue, (VgCandidate) {0, list[i]});
-		}
+		n = graph->ops->neighbours(graph->store, node, 0, list, max_degree, NULL);
+		for (int i = 0; i < n && st == VG_OK; i++)
+			if (vg_visited_add(seen, list[i], &st))
+				st = vg_heap_push(queue, (VgCandidate) {0, list[i]});
 	}
 	return st;
 }
 
 /*
- * Adds orphan to the level-0 list of the best reachable node among found:
- * the first with room, else the first, whose farthest neighbour (the list
- * is not sorted, so measured) gives way.
+ * Joins orphan to the tree through the nearest reachable node among
+ * found[0..n_found) with room (or one found along tree links from it).
  */
-static void
+static VgStatus
 link_from_reachable(const VgGraph *graph, const VgHnswParams *params,
-					VgNodeId orphan, const VgCandidate *found, int n_found,
+					VgNodeId orphan, VgCandidate *found, int n_found,
 					const VgVisited *seen, VgInsertScratch *s)
 {
-	const VgGraphOps *ops = graph->ops;
-	VgNodeId	fallback = VG_NO_NODE;
+	VgNodeId	parent;
+	int			n = 0;
 
 	for (int i = 0; i < n_found; i++)
-	{
-		VgNodeId	r = found[i].id;
-		int			n;
-
-		if (r == orphan || !vg_visited_contains(seen, r))
-			continue;
-		if (fallback == VG_NO_NODE)
-			fallback = r;
-		n = ops->neighbours(graph->store, r, 0, s->list, params->m0);
-		if (n < params->m0)
-		{
-			s->list[n] = orphan;
-			if (ops->replace_neighbours(graph->store, r, 0, s->list, n, s->list, n + 1))
-				return;
-		}
-	}
-	if (fallback != VG_NO_NODE)
-	{
-		const float *fv = ops->vector(graph->store, fallback);
-		int			n = ops->neighbours(graph->store, fallback, 0, s->list, params->m0);
-		int			worst = 0;
-		float		worst_d = -INFINITY;	/* inner-product distances are negative */
-
-		memcpy(s->chosen, s->list, sizeof(VgNodeId) * n);
-		for (int i = 0; i < n; i++)
-		{
-			float		d = vg_metric_distance(&graph->metric, fv,
-											   ops->vector(graph->store, s->list[i]));
-
-			if (d > worst_d)
-			{
-				worst_d = d;
-				worst = i;
-			}
-		}
-		s->chosen[worst] = orphan;
-		ops->replace_neighbours(graph->store, fallback, 0, s->list, n, s->chosen, n);
-	}
+		if (found[i].id != orphan && vg_visited_contains(seen, found[i].id))
+			found[n++] = found[i];
+	return vg_tree_attach(graph, orphan, found, n, params->tree_degree,
+						  &s->lists, &parent);
 }
 
 VgStatus
@@ -129,7 +92,7 @@ vg_hnsw_link_orphans(const VgGraph *graph, const VgHnswParams *params,
 		vg_visited_free(&seen);
 		return st;
 	}
-	st = mark_reachable(graph, entry, &seen, &queue, s->list, params->m0);
+	st = mark_reachable(graph, entry, &seen, &queue, s->lists.lists[0], params->m0);
 
 	for (uint32_t i = 0; i < n_nodes && st == VG_OK; i++)
 	{
@@ -143,8 +106,9 @@ vg_hnsw_link_orphans(const VgGraph *graph, const VgHnswParams *params,
 							&s->search, s->found, &n_found);
 		if (st != VG_OK)
 			break;
-		link_from_reachable(graph, params, u, s->found, n_found, &seen, s);
-		st = mark_reachable(graph, u, &seen, &queue, s->list, params->m0);
+		st = link_from_reachable(graph, params, u, s->found, n_found, &seen, s);
+		if (st == VG_OK)
+			st = mark_reachable(graph, u, &seen, &queue, s->lists.lists[0], params->m0);
 		(*linked)++;
 	}
 	vg_heap_free(&queue);

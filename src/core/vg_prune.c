@@ -18,14 +18,13 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "vg_hnsw.h"
+#include "vg_links.h"
 
 int
 vg_prune_robust(const VgGraph *graph, const VgCandidate *candidates, int n,
-				int max_out, float alpha, VgNodeId *out, const float **vectors)
+				int max_out, float alpha, int kept, VgNodeId *out,
+				const float **vectors)
 {
-	int			kept = 0;
-
 	for (int i = 0; i < n && kept < max_out; i++)
 	{
 		const float *cv = graph->ops->vector(graph->store, candidates[i].id);

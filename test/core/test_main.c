@@ -28,7 +28,8 @@
 	X(distance) \
 	X(graph_support) \
 	X(hnsw) \
-	X(loser_tree)
+	X(loser_tree) \
+	X(tree)
 
 #define VG_DECLARE_SUITE(name) extern const VgTestCase vg_test_suite_##name[];
 VG_TEST_SUITES(VG_DECLARE_SUITE)

@@ -1,0 +1,114 @@
+/*-------------------------------------------------------------------------
+ *
+ * vg_links.c
+ *	  Adding links to a neighbour list under its cap.
+ *
+ * NOTES
+ *	  DiskANN's reverse-edge protocol: copy the list, decide the new one with
+ *	  no lock held, write it back with the adapter's compare-and-swap, and
+ *	  start over from a fresh copy when another writer changed it in
+ *	  between.  The loop terminates because every failed swap means another
+ *	  writer's swap succeeded.
+ *
+ *	  When a list overflows, hnswlib and the paper keep only what the
+ *	  heuristic keeps, which can shrink a full list of 2m links to a handful
+ *	  and cut the in-links of every node dropped.  Here the list stays full:
+ *	  the heuristic's choice comes first, then the nearest of what it
+ *	  pruned, so an overflow by one drops one link, the farthest the
+ *	  heuristic did not want.  Tree links are never candidates for dropping.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include "vg_links.h"
+
+VgStatus
+vg_list_scratch_init(VgListScratch *s, int cap, const VgAllocator *allocator)
+{
+	bool		ok = true;
+
+	s->cap = cap;
+	s->allocator = allocator;
+	for (int i = 0; i < VG_MAX_LIST_UPDATES; i++)
+	{
+		s->lists[i] = vg_alloc(allocator, sizeof(VgNodeId) * (2 * cap + 1));
+		s->out[i] = vg_alloc(allocator, sizeof(VgNodeId) * (cap + 1));
+		ok = ok && s->lists[i] != NULL && s->out[i] != NULL;
+	}
+	s->pool = vg_alloc(allocator, sizeof(VgCandidate) * (2 * cap + 1));
+	s->vectors = vg_alloc(allocator, sizeof(float *) * (cap + 1));
+	return ok && s->pool != NULL && s->vectors != NULL ? VG_OK : VG_ERR_NO_MEMORY;
+}
+
+void
+vg_list_scratch_free(VgListScratch *s)
+{
+	for (int i = 0; i < VG_MAX_LIST_UPDATES; i++)
+	{
+		vg_release(s->allocator, s->lists[i]);
+		vg_release(s->allocator, s->out[i]);
+	}
+	vg_release(s->allocator, s->pool);
+	vg_release(s->allocator, s->vectors);
+}
+
+int
+vg_links_choose(const VgGraph *graph, VgNodeId node, VgNodeId *out, int n_tree,
+				const VgNodeId *ids, int n, int cap, float alpha, VgListScratch *s)
+{
+	const VgGraphOps *ops = graph->ops;
+	const float *base = ops->vector(graph->store, node);
+	int			kept;
+
+	for (int i = 0; i < n; i++)
+	{
+		s->pool[i].id = ids[i];
+		s->pool[i].distance = vg_metric_distance(&graph->metric, base,
+												 ops->vector(graph->store, ids[i]));
+	}
+	vg_candidates_sort(s->pool, n);
+	for (int i = 0; i < n_tree; i++)
+		s->vectors[i] = ops->vector(graph->store, out[i]);
+	kept = vg_prune_robust(graph, s->pool, n, cap, alpha, n_tree, out, s->vectors);
+	return vg_prune_fill(graph, s->pool, n, cap, kept, out, s->vectors);
+}
+
+void
+vg_links_add(const VgGraph *graph, VgNodeId node, int level,
+			 const VgNodeId *ids, int n, int cap, float alpha, VgListScratch *s)
+{
+	VgNodeId   *list = s->lists[0];
+	VgNodeId   *merged = s->lists[1];
+
+	for (;;)
+	{
+		int			n_tree = 0;
+		int			have = graph->ops->neighbours(graph->store, node, level, list,
+												  cap, &n_tree);
+		int			total = have;
+		int			count;
+
+		/* merged = the list, then what ids add to it */
+		for (int i = 0; i < have; i++)
+			merged[i] = list[i];
+		for (int i = 0; i < n; i++)
+			if (ids[i] != node && !vg_ids_contain(merged, total, ids[i]))
+				merged[total++] = ids[i];
+		if (total == have)
+			return;				/* linked already */
+
+		if (total <= cap)
+		{
+			if (vg_replace_list(graph, node, level, list, have, n_tree, merged, total))
+				return;
+			continue;
+		}
+		memcpy(s->out[0], list, sizeof(VgNodeId) * n_tree);
+		count = vg_links_choose(graph, node, s->out[0], n_tree, merged + n_tree,
+								total - n_tree, cap, alpha, s);
+		if (vg_replace_list(graph, node, level, list, have, n_tree, s->out[0], count))
+			return;
+	}
+}
