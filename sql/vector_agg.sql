@@ -7,6 +7,27 @@ SELECT vector_avg(vector_accum(vector_accum('{0}', '[1,2]'), '[2,4]'));
 SELECT vector_combine(vector_accum('{0}', '[1,2]'), vector_accum('{0}', '[3,4]'));
 SELECT vector_combine('{0}', vector_accum('{0}', '[3,4]')), vector_combine(vector_accum('{0}', '[3,4]'), '{0}');
 
+-- The support functions are callable with any array: every state is checked.
+SELECT vector_avg('{1}');
+SELECT vector_avg('{0,5}');
+SELECT vector_avg('{-1,2}');
+SELECT vector_avg('{1.5,2}');
+SELECT vector_avg('{NaN,2}');
+SELECT vector_avg('{1,NaN}');
+SELECT vector_avg('{1,Infinity}');
+SELECT vector_avg('{}');
+SELECT vector_avg('{{1,2}}');
+SELECT vector_avg('{1,NULL}');
+SELECT vector_avg(array_prepend(1::float8, array_fill(1::float8, ARRAY[16001])));
+SELECT vector_dims(vector_avg(array_prepend(1::float8, array_fill(1::float8, ARRAY[16000]))));
+SELECT vector_combine('{1,2}', array_prepend(1::float8, array_fill(1::float8, ARRAY[16001])));
+SELECT vector_combine(array_prepend(1::float8, array_fill(1::float8, ARRAY[16001])), '{0}') IS NULL;
+SELECT vector_combine('{1,2}', '{1,2,3}');
+SELECT vector_combine('{1}', '{1,2}');
+SELECT vector_accum('{1}', '[1,2]');
+SELECT vector_accum('{1,2,3}', '[1,2]');
+SELECT vector_avg('{2,1e308,1e308}');
+
 CREATE TABLE agg_items AS
 -- small integers and halves: float4 sums stay exact whatever the order
 SELECT i % 10 AS grp, ARRAY[i % 100, (i % 7) * 0.5, 1]::vector AS v FROM generate_series(1, 100000) i;

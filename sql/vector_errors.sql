@@ -19,7 +19,8 @@ SELECT '[1,nan]'::vector;
 SELECT '[Infinity]'::vector;
 SELECT '[-inf,1]'::vector;
 SELECT '[1e39]'::vector;
-SELECT '[1e-50]'::vector;
+SELECT '[1e-50]'::vector;	-- below float4's range: 0, as in pgvector
+SELECT '[-1e-50, 1e-46]'::vector;
 -- too many dimensions
 SELECT vector_dims(('[' || array_to_string(array_fill(1, ARRAY[16001]), ',') || ']')::vector);
 SELECT array_fill(1, ARRAY[16001])::vector;
@@ -49,6 +50,8 @@ SELECT ARRAY['NaN']::real[]::vector;
 SELECT ARRAY['Infinity']::double precision[]::vector;
 SELECT ARRAY[1e300]::double precision[]::vector;
 SELECT ARRAY[1e-300]::double precision[]::vector;
+SELECT '{1e-46,-1e-46}'::double precision[]::vector;
+SELECT ARRAY[1e-46]::numeric[]::vector;
 SELECT ARRAY[1e39]::numeric[]::vector;
 SELECT ARRAY['NaN']::numeric[]::vector;
 -- arithmetic overflow and underflow

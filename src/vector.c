@@ -101,8 +101,9 @@ ReportSyntaxError(const char *input, const char *detail)
 }
 
 /*
- * Parses one element at *p, as float4in does: overflow and underflow to zero
- * are errors, denormals are accepted.  Leaves *p after the number.
+ * Parses one element at *p.  Overflow is an error, as in float4in; a value
+ * too small for float4 becomes 0 (or a denormal) as in pgvector, which
+ * clients moving from it rely on.  Leaves *p after the number.
  */
 static float
 ParseElement(char **p, const char *input)
@@ -118,7 +119,7 @@ ParseElement(char **p, const char *input)
 	value = strtof(start, &end);
 	if (end == start)
 		ReportSyntaxError(input, "Each element must be a number.");
-	if (errno == ERANGE && (value == 0 || isinf(value)))
+	if (errno == ERANGE && isinf(value))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("\"%.*s\" is out of range for type vector",

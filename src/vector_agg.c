@@ -22,15 +22,39 @@
 
 #include "vector.h"
 
-/* The state's elements, checked to be a float8[] without NULLs. */
+/*
+ * The state's elements, checked: a float8[] without NULLs, whose count is
+ * a whole number of vectors, 0 with no sums or at least 1 with 1 to
+ * VECTOR_MAX_DIM of them.  The support functions can be called directly
+ * with any array, so every field is checked before it is trusted.
+ */
 static float8 *
 StateValues(ArrayType *state, int *n)
 {
-	if (ARR_NDIM(state) != 1 || ARR_HASNULL(state) ||
-		ARR_ELEMTYPE(state) != FLOAT8OID || ARR_DIMS(state)[0] < 1)
-		elog(ERROR, "avg(vector) state is not a float8[] with a count");
+	float8	   *values;
+
+	if (ARR_NDIM(state) != 1 || ARR_HASNULL(state) || ARR_ELEMTYPE(state) != FLOAT8OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("avg(vector) state must be a one-dimensional double precision array without NULLs")));
 	*n = ARR_DIMS(state)[0];
-	return (float8 *) ARR_DATA_PTR(state);
+	values = (float8 *) ARR_DATA_PTR(state);
+	if (*n < 1 || *n > VECTOR_MAX_DIM + 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("avg(vector) state has %d elements, must have 1 to %d",
+						*n, VECTOR_MAX_DIM + 1),
+				 errdetail("The state is a count followed by the sums of up to %d dimensions.",
+						   VECTOR_MAX_DIM)));
+	if (!(values[0] >= 0 && values[0] <= 9007199254740992.0) || values[0] != floor(values[0]) ||
+		(values[0] == 0) != (*n == 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg_plural("avg(vector) state has count %g with %d sum",
+							   "avg(vector) state has count %g with %d sums",
+							   *n - 1, values[0], *n - 1),
+				 errdetail("The count must be a whole number, 0 exactly when there are no sums.")));
+	return values;
 }
 
 static ArrayType *
@@ -55,6 +79,7 @@ WritableState(FunctionCallInfo fcinfo, int argno, int dim)
 	int			n;
 
 	StateValues(state, &n);
+	CheckDimCount(dim);
 	if (n == 1)
 		return NewState(dim);	/* the initial '{0}': no vector seen yet */
 	CheckDimsMatch(n - 1, dim);
@@ -69,8 +94,7 @@ vector_accum(PG_FUNCTION_ARGS)
 {
 	Vector	   *v = PG_GETARG_VECTOR_P(1);
 	ArrayType  *state = WritableState(fcinfo, 0, v->dim);
-	int			n;
-	float8	   *values = StateValues(state, &n);
+	float8	   *values = (float8 *) ARR_DATA_PTR(state);
 
 	values[0] += 1.0;
 	for (int i = 0; i < v->dim; i++)
@@ -86,14 +110,19 @@ vector_combine(PG_FUNCTION_ARGS)
 	int			n_other;
 	float8	   *add = StateValues(other, &n_other);
 	ArrayType  *state;
-	int			n;
 	float8	   *values;
 
 	if (n_other == 1)
-		PG_RETURN_ARRAYTYPE_P(PG_GETARG_ARRAYTYPE_P(0));
+	{
+		int			n;
+
+		state = PG_GETARG_ARRAYTYPE_P(0);
+		StateValues(state, &n);
+		PG_RETURN_ARRAYTYPE_P(state);
+	}
 	state = WritableState(fcinfo, 0, n_other - 1);
-	values = StateValues(state, &n);
-	for (int i = 0; i < n; i++)
+	values = (float8 *) ARR_DATA_PTR(state);
+	for (int i = 0; i < n_other; i++)
 		values[i] += add[i];
 	PG_RETURN_ARRAYTYPE_P(state);
 }
@@ -113,8 +142,9 @@ vector_avg(PG_FUNCTION_ARGS)
 	{
 		float		mean = (float) (values[i] / values[0]);
 
-		if (isinf(mean))
+		if (isinf(mean) && isfinite(values[i]))
 			float_overflow_error();
+		CheckElement(mean);
 		result->x[i - 1] = mean;
 	}
 	PG_RETURN_VECTOR_P(result);

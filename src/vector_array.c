@@ -40,10 +40,9 @@ ElementToFloat(Datum d, Oid elemtype)
 			elog(ERROR, "unsupported array element type %u for vector", elemtype);
 	}
 
+	/* tiny values become 0, as in pgvector; overflow is an error */
 	if (isfinite(value) && isinf((float) value))
 		float_overflow_error();
-	if (value != 0.0 && (float) value == 0.0f)
-		float_underflow_error();
 	return (float) value;
 }
 
