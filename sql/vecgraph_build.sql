@@ -28,6 +28,40 @@ FROM vecgraph_index_info('dense_kept') k, vecgraph_index_info('dense_plain') p;
 SELECT count(*) AS problems FROM vecgraph_check('dense_kept');
 DROP TABLE dense;
 
+-- The functions that read an index name it by regclass: what else they get,
+-- and who may read an index
+SELECT * FROM vecgraph_index_info('items');
+CREATE INDEX items_id_btree ON items (id);
+SELECT * FROM vecgraph_index_info('items_id_btree');
+SELECT * FROM vecgraph_index_info(NULL);
+SELECT * FROM vecgraph_index_info(0);
+SELECT * FROM vecgraph_check('items');
+SELECT * FROM vecgraph_index_partitions('items_id_btree');
+DROP INDEX items_id_btree;
+SELECT vecgraph_estimate_workers('items', 10, 40);
+CREATE TABLE parted (v vector(2)) PARTITION BY RANGE (v);
+CREATE INDEX parted_v ON parted USING vecgraph (v);
+SELECT * FROM vecgraph_index_info('parted_v');
+DROP TABLE parted;
+CREATE ROLE regress_vecgraph_reader;
+SET ROLE regress_vecgraph_reader;
+SELECT nodes > 0 AS readable FROM vecgraph_index_info('items_v_idx1');
+SELECT * FROM vecgraph_check('items_v_idx1');
+RESET ROLE;
+GRANT SELECT ON items TO regress_vecgraph_reader;
+GRANT EXECUTE ON FUNCTION vecgraph_check(regclass) TO regress_vecgraph_reader;
+SET ROLE regress_vecgraph_reader;
+SELECT nodes > 0 AS readable FROM vecgraph_index_info('items_v_idx1');
+SELECT count(*) FROM vecgraph_check('items_v_idx1');
+RESET ROLE;
+REVOKE SELECT ON items FROM regress_vecgraph_reader;
+GRANT pg_stat_scan_tables TO regress_vecgraph_reader;
+SET ROLE regress_vecgraph_reader;
+SELECT nodes > 0 AS readable FROM vecgraph_index_info('items_v_idx1');
+RESET ROLE;
+DROP OWNED BY regress_vecgraph_reader;
+DROP ROLE regress_vecgraph_reader;
+
 -- bad options
 CREATE INDEX ON items USING vecgraph (v) WITH (graph = 'vamana2');
 CREATE INDEX ON items USING vecgraph (v) WITH (m = 1);

@@ -11,9 +11,14 @@
 
 #include "access/genam.h"
 #include "access/generic_xlog.h"
+#include "catalog/index.h"
+#include "catalog/pg_authid.h"
 #include "commands/defrem.h"
+#include "miscadmin.h"
 #include "optimizer/plancat.h"
 #include "storage/bufpage.h"
+#include "utils/acl.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
@@ -152,16 +157,48 @@ VgCoreMetric(VgMetricKind metric, int dim)
 	return m;
 }
 
-/* Opens relid for reading, or raises an error if it is not a vecgraph index. */
+/*
+ * Opens relid under AccessShareLock for the SQL functions that read an
+ * index, or raises an error: it must be a vecgraph index with storage, and
+ * the caller must be allowed to read its table (SELECT on it), or hold the
+ * privileges of pg_stat_scan_tables, as pgstattuple's pgstatindex asks.
+ */
 Relation
 OpenVecgraphIndex(Oid relid)
 {
-	Relation	index = index_open(relid, AccessShareLock);
+	char	   *name = get_rel_name(relid);
+	Oid			heapid;
+	Relation	index;
 
+	if (name == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	heapid = IndexGetRelation(relid, true);
+	if (!OidIsValid(heapid))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not an index", name)));
+
+	/* checked before the lock, so that nobody can hold up others' DDL */
+	if (pg_class_aclcheck(heapid, GetUserId(), ACL_SELECT) != ACLCHECK_OK &&
+		!has_privs_of_role(GetUserId(), ROLE_PG_STAT_SCAN_TABLES))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to read index \"%s\"", name),
+				 errdetail("Reading an index takes SELECT on its table \"%s\", or the privileges of pg_stat_scan_tables.",
+						   get_rel_name(heapid))));
+
+	index = index_open(relid, AccessShareLock);
 	if (index->rd_rel->relam != get_index_am_oid("vecgraph", false))
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a vecgraph index", RelationGetRelationName(index))));
+				 errmsg("\"%s\" is not a vecgraph index", name)));
+	if (index->rd_rel->relkind != RELKIND_INDEX)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is a partitioned index, which holds no graph", name),
+				 errhint("Name the index of one of its partitions.")));
 	return index;
 }
 
