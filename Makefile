@@ -43,6 +43,7 @@ OBJS = \
 	src/vgplanner.o \
 	src/vgscan.o \
 	src/vgstore.o \
+	src/vgtuple.o \
 	src/vgutils.o \
 	src/vgvacuum.o \
 	src/vgvalidate.o \

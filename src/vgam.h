@@ -273,7 +273,17 @@ extern VgHnswParams VgHnswParamsOf(const VgShape *shape, int ef_construction);
 extern bool VgPrepareVector(VgMetricKind metric, float *x, int dim);
 extern BlockNumber VgMaxNodeBlocks(const VgShape *shape);
 extern double VgEstimateRows(Relation heap);
-extern VgNodeTuple VgNextNodeOnPage(Page page, OffsetNumber *off);
+
+/* vgtuple.c: tuples of a page, checked (see there) */
+extern void VgReportCorrupt(Relation index, BlockNumber blkno, const char *detail) pg_attribute_noreturn();
+extern void VgCheckItemBounds(Relation index, BlockNumber blkno, OffsetNumber off,
+							  ItemId itemid);
+extern VgNodeTuple VgNodeOnPage(Relation index, const VgShape *shape, Page page, VgNodeId id);
+extern VgUpperTuple VgUpperOnPage(Relation index, const VgShape *shape, Page page,
+								  VgNodeId id, int level);
+extern VgNodeTuple VgNextNodeOnPage(Relation index, const VgShape *shape, Page page,
+									BlockNumber blkno, OffsetNumber *off);
+extern void VgCheckMeta(Relation index, const VgMetaPageData *meta);
 
 typedef enum VgMetaHint
 {
@@ -353,6 +363,7 @@ typedef struct VgStoreData
 	struct RecentBuffers *recent;	/* this backend's recent buffers of the
 									 * index, a slot its stores share */
 	int			partition;		/* the graph entry and offer_entry act on */
+	BlockNumber nblocks;		/* the index's size when last looked at */
 } VgStoreData;
 
 typedef VgStoreData *VgStore;

@@ -117,6 +117,7 @@ ReadIndex(IndexImage *img, Relation index)
 
 			if (!ItemIdIsNormal(itemid))
 				continue;
+			VgCheckItemBounds(index, blkno, off, itemid);
 			t = (VgNodeTuple) PageGetItem(page, itemid);
 			if (VgTupleIsNode(t))
 			{

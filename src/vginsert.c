@@ -187,7 +187,8 @@ ReuseOnPage(VgStore store, BlockNumber blkno, ItemPointer heaptid,
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	/* look first: most pages near the hint have no free slot left */
-	while ((t = VgNextNodeOnPage(BufferGetPage(buf), &off)) != NULL)
+	while ((t = VgNextNodeOnPage(store->index, &store->shape, BufferGetPage(buf),
+								 blkno, &off)) != NULL)
 		if (t->flags & VG_NODE_FREE)
 			break;
 	if (t != NULL)

@@ -73,6 +73,7 @@ typedef struct VgScanOpaqueData
 	VgVisited	returned;		/* node ids yielded so far */
 	int64		n_returned;
 	bool		warned_memory;	/* the work_mem NOTICE was given */
+	BlockNumber heap_blocks;	/* the table's size when last looked at */
 } VgScanOpaqueData;
 
 typedef VgScanOpaqueData *VgScanOpaque;
@@ -324,10 +325,30 @@ OperatorDistance(VgMetricKind metric, float ranking)
 	}
 }
 
+/*
+ * A heap TID read from a node must name a tuple slot of a page the table
+ * has: otherwise the node is corrupt, and the heap must not be asked.
+ */
+static void
+CheckHeapTid(IndexScanDesc scan, VgScanOpaque so, VgNodeId node, ItemPointer tid)
+{
+	BlockNumber blkno = ItemPointerGetBlockNumberNoCheck(tid);
+	OffsetNumber off = ItemPointerGetOffsetNumberNoCheck(tid);
+
+	if (unlikely(blkno >= so->heap_blocks) && scan->heapRelation != NULL)
+		so->heap_blocks = RelationGetNumberOfBlocks(scan->heapRelation);
+	if (off < FirstOffsetNumber || off > MaxHeapTuplesPerPage ||
+		(scan->heapRelation != NULL && blkno >= so->heap_blocks))
+		VgReportCorrupt(scan->indexRelation, VgNodeBlock(node, &so->store.shape),
+						psprintf("Node %u names row (%u,%u), which the table cannot have.",
+								 node, blkno, off));
+}
+
 /* Sets the scan's output to candidate c with heap TID tid. */
 static void
 ReturnRow(IndexScanDesc scan, VgScanOpaque so, VgCandidate c, ItemPointer tid)
 {
+	CheckHeapTid(scan, so, c.id, tid);
 	scan->xs_heaptid = *tid;
 	scan->xs_recheck = false;
 	scan->xs_recheckorderby = false;

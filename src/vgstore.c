@@ -148,6 +148,13 @@ PinBlock(VgStore store, BlockNumber blkno)
 	Buffer	   *entry;
 	Buffer		buf;
 
+	/* a link past the end is corruption; the size is looked up only then */
+	if (unlikely(blkno >= store->nblocks) &&
+		blkno >= (store->nblocks = RelationGetNumberOfBlocks(store->index)))
+		VgReportCorrupt(store->index, blkno,
+						psprintf("A link names block %u, past the index's %u blocks.",
+								 blkno, store->nblocks));
+
 	if (RelationUsesLocalBuffers(store->index))
 		return ReadBuffer(store->index, blkno);
 	entry = RecentEntry(store, blkno);
@@ -172,6 +179,7 @@ VgStoreInit(VgStore store, Relation index, bool skip_deleted)
 	store->cache = NULL;
 	store->recent = NULL;
 	store->partition = 0;
+	store->nblocks = 0;
 }
 
 /* The graph of the store's current partition. */
@@ -230,22 +238,6 @@ VgStoreUnlock(VgStore store)
 	LockBuffer(store->buf, BUFFER_LOCK_UNLOCK);
 }
 
-/* The item an id names on a locked page, checked to exist. */
-static Item
-ItemOnPage(VgStore store, Page page, VgNodeId id)
-{
-	OffsetNumber off = VgNodeOffset(id, &store->shape);
-	ItemId		itemid;
-
-	if (off > PageGetMaxOffsetNumber(page) ||
-		!ItemIdIsNormal(itemid = PageGetItemId(page, off)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INDEX_CORRUPTED),
-				 errmsg("index \"%s\" links to node %u, which does not exist",
-						RelationGetRelationName(store->index), id)));
-	return PageGetItem(page, itemid);
-}
-
 /*
  * Locks the page of node id and returns the node tuple; the caller unlocks
  * with VgStoreUnlock.
@@ -255,7 +247,7 @@ VgStoreLockNode(VgStore store, VgNodeId id, int mode)
 {
 	Page		page = LockBlock(store, VgNodeBlock(id, &store->shape), mode);
 
-	return (VgNodeTuple) ItemOnPage(store, page, id);
+	return VgNodeOnPage(store->index, &store->shape, page, id);
 }
 
 /* The upper tuple of a node, read while its page is locked. */
@@ -309,8 +301,9 @@ StoreNeighbours(void *arg, VgNodeId node, int level, VgNodeId *out, int max,
 		if (upper == VG_NO_NODE)
 			return 0;
 		page = LockBlock(store, VgNodeBlock(upper, &store->shape), BUFFER_LOCK_SHARE);
-		list = VgUpperList((VgUpperTuple) ItemOnPage(store, page, upper), &store->shape, level);
-		n = Min((int) list[0], max);
+		list = VgUpperList(VgUpperOnPage(store->index, &store->shape, page, upper, level),
+						   &store->shape, level);
+		n = (int) Min(list[0], (uint32) max);
 		memcpy(out, list + 1, sizeof(VgNodeId) * n);
 		VgStoreUnlock(store);
 		return n;
@@ -333,12 +326,13 @@ ListOnPage(VgStore store, Page page, VgNodeId item_id, const VgListUpdate *u)
 
 	if (u->level == 0)
 	{
-		l.node = (VgNodeTuple) ItemOnPage(store, page, item_id);
+		l.node = VgNodeOnPage(store->index, &store->shape, page, item_id);
 		l.ids = l.node->links0;
 	}
 	else
 	{
-		l.count = VgUpperList((VgUpperTuple) ItemOnPage(store, page, item_id),
+		l.count = VgUpperList(VgUpperOnPage(store->index, &store->shape, page, item_id,
+											u->level),
 							  &store->shape, u->level);
 		l.ids = l.count + 1;
 	}
@@ -495,7 +489,7 @@ StoreDistances(void *arg, const VgMetric *metric, const float *query,
 		VgNodeTuple t;
 
 		LockBuffer(bufs[i], BUFFER_LOCK_SHARE);
-		t = (VgNodeTuple) ItemOnPage(store, page, ids[i]);
+		t = VgNodeOnPage(store->index, shape, page, ids[i]);
 		if (i + 1 < n && bufs[i + 1] != bufs[i])
 		{
 			/* unlocked peek: only a prefetch address, validated when locked */

@@ -72,16 +72,16 @@ VgReadMeta(Relation index, VgMetaPageData *meta)
 	UnlockReleaseBuffer(buf);
 
 	if (meta->magic != VG_MAGIC)
-		ereport(ERROR,
-				(errcode(ERRCODE_INDEX_CORRUPTED),
-				 errmsg("index \"%s\" is not a vecgraph index",
-						RelationGetRelationName(index))));
+		VgReportCorrupt(index, VG_METAPAGE_BLKNO,
+						psprintf("The metapage has magic number 0x%08X, not 0x%08X.",
+								 meta->magic, VG_MAGIC));
 	if (meta->version != VG_FORMAT_VERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_INDEX_CORRUPTED),
 				 errmsg("index \"%s\" has format version %u, this build reads %u",
 						RelationGetRelationName(index), meta->version, VG_FORMAT_VERSION),
 				 errhint("REINDEX the index.")));
+	VgCheckMeta(index, meta);
 }
 
 /*
@@ -250,30 +250,6 @@ VgEstimateRows(Relation heap)
 
 	estimate_rel_size(heap, NULL, &pages, &tuples, &allvisfrac);
 	return Max(tuples, heap->rd_rel->reltuples);
-}
-
-/*
- * The next node tuple on page after offset *off (start from
- * InvalidOffsetNumber), skipping unused items and upper tuples; sets *off
- * to its offset.  NULL after the last.
- */
-VgNodeTuple
-VgNextNodeOnPage(Page page, OffsetNumber *off)
-{
-	OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
-
-	for ((*off)++; *off <= maxoff; (*off)++)
-	{
-		ItemId		itemid = PageGetItemId(page, *off);
-		VgNodeTuple t;
-
-		if (!ItemIdIsNormal(itemid))
-			continue;
-		t = (VgNodeTuple) PageGetItem(page, itemid);
-		if (VgTupleIsNode(t))
-			return t;
-	}
-	return NULL;
 }
 
 /*

@@ -125,7 +125,7 @@ MarkDeadOnPage(VgVacuumState *vs, BlockNumber blkno, IndexBulkDeleteResult *stat
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	state = GenericXLogStart(vs->index);
 	page = GenericXLogRegisterBuffer(state, buf, 0);
-	while ((t = VgNextNodeOnPage(page, &off)) != NULL)
+	while ((t = VgNextNodeOnPage(vs->index, &vs->store.shape, page, blkno, &off)) != NULL)
 	{
 		VgNodeId	id = VgMakeNodeId(blkno, off, &vs->store.shape);
 
@@ -286,34 +286,37 @@ BypassDeleted(VgVacuumState *vs)
 	vg_list_scratch_free(&scratch);
 }
 
-/* Pass 2: repair every live node's lists. */
+/* Pass 2: repair every live node's lists, a page's nodes at a time. */
 static void
 RepairGraph(VgVacuumState *vs, BlockNumber nblocks)
 {
+	const VgShape *shape = &vs->store.shape;
+	VgNodeId   *ids = palloc(sizeof(VgNodeId) * MaxOffsetNumber);
+	int		   *levels = palloc(sizeof(int) * MaxOffsetNumber);
+
 	for (BlockNumber blkno = 1; blkno < nblocks; blkno++)
 	{
-		OffsetNumber maxoff;
 		Page		page;
+		OffsetNumber off = InvalidOffsetNumber;
+		VgNodeTuple t;
+		int			n = 0;
 
 		vacuum_delay_point();
 		page = VgStoreLockPage(&vs->store, blkno, BUFFER_LOCK_SHARE);
-		maxoff = PageGetMaxOffsetNumber(page);
+		while ((t = VgNextNodeOnPage(vs->index, shape, page, blkno, &off)) != NULL)
+			if (!(t->flags & VG_NODE_DELETED))
+			{
+				ids[n] = VgMakeNodeId(blkno, off, shape);
+				levels[n++] = t->level;
+			}
 		VgStoreUnlock(&vs->store);
 
-		for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
-		{
-			VgNodeId	id = VgMakeNodeId(blkno, off, &vs->store.shape);
-			VgNodeTuple t = VgStoreLockNode(&vs->store, id, BUFFER_LOCK_SHARE);
-			bool		live = VgTupleIsNode(t) && !(t->flags & VG_NODE_DELETED);
-			int			level = t->level;
-
-			VgStoreUnlock(&vs->store);
-			if (!live)
-				continue;
-			for (int lv = 0; lv <= level; lv++)
-				RepairList(vs, id, lv);
-		}
+		for (int i = 0; i < n; i++)
+			for (int lv = 0; lv <= levels[i]; lv++)
+				RepairList(vs, ids[i], lv);
 	}
+	pfree(ids);
+	pfree(levels);
 }
 
 /* Pass 3: entry points must be live; also records the live counts. */
@@ -359,7 +362,7 @@ FreeDeletedOnPage(VgVacuumState *vs, BlockNumber blkno, BufferAccessStrategy str
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	state = GenericXLogStart(vs->index);
 	page = GenericXLogRegisterBuffer(state, buf, 0);
-	while ((t = VgNextNodeOnPage(page, &off)) != NULL)
+	while ((t = VgNextNodeOnPage(vs->index, &vs->store.shape, page, blkno, &off)) != NULL)
 	{
 		if (!(t->flags & VG_NODE_DELETED))
 			continue;
@@ -373,8 +376,8 @@ FreeDeletedOnPage(VgVacuumState *vs, BlockNumber blkno, BufferAccessStrategy str
 			if (t->upper != VG_NO_NODE &&
 				VgNodeBlock(t->upper, &vs->store.shape) == blkno)
 			{
-				VgUpperTuple u = (VgUpperTuple) PageGetItem(page,
-															PageGetItemId(page, VgNodeOffset(t->upper, &vs->store.shape)));
+				VgUpperTuple u = VgUpperOnPage(vs->index, &vs->store.shape, page,
+											   t->upper, t->level);
 
 				for (int lv = 1; lv <= u->level; lv++)
 					VgUpperList(u, &vs->store.shape, lv)[0] = 0;
