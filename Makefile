@@ -5,6 +5,7 @@
 #   make test       build, install, run every test on a throwaway cluster
 #   make demo       build, install, load vectors and query them
 #   make bench      benchmarks (kept out of make test)
+#   make soak       the five-minute soak test (its 30 s version is in make test)
 
 EXTENSION = vecgraph
 EXTVERSION = 0.1.0
@@ -98,7 +99,7 @@ src/core/%.o: override CPPFLAGS = -I$(srcdir)/src/core
 $(EXTENSION)--$(EXTVERSION).sql: install/$(EXTENSION).sql
 	cp $< $@
 
-.PHONY: test demo bench
+.PHONY: test demo bench soak
 
 test:
 	bash scripts/run-tests.sh
@@ -108,3 +109,6 @@ demo:
 
 bench:
 	bash scripts/bench.sh
+
+soak:
+	bash scripts/soak.sh

@@ -104,3 +104,25 @@ vg_stop_cluster()
 	fi
 	return $rc
 }
+
+# vg_run_tap DIR FILE...: runs TAP test files with prove from a copy in DIR
+# (owned by the test user); on failure prints the tail of every server log.
+vg_run_tap()
+{
+	local dir=$1 pgxs_dir rc=0
+	shift
+	mkdir -p "$dir/t"
+	cp "$@" "$dir/t/"
+	vg_is_root && chown -R "$VG_TEST_USER" "$dir"
+	pgxs_dir=$(dirname "$("$PG_CONFIG" --pgxs)")/..
+	(cd "$dir" && vg_as_user env PATH="$PATH" TESTDIR="$dir" \
+		VG_SOAK_SECONDS="${VG_SOAK_SECONDS:-30}" \
+		PG_REGRESS="$pgxs_dir/test/regress/pg_regress" \
+		prove ${PROVE_FLAGS:-} -I "$pgxs_dir/test/perl" t/*.pl) || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		for f in "$dir"/tmp_check/log/*; do
+			[ -f "$f" ] && { echo "--- $f"; tail -50 "$f"; }
+		done
+	fi
+	return $rc
+}

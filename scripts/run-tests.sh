@@ -60,27 +60,15 @@ run_regress regress-parallel "-c force_parallel_mode=regress"
 
 if compgen -G "$VG_ROOT/test/t/*.pl" >/dev/null; then
 	vg_say "TAP tests"
-	tap_dir="$VG_TMP/tap"
-	mkdir -p "$tap_dir"
-	cp -r "$VG_ROOT/test/t" "$tap_dir/"
-	vg_is_root && chown -R "$VG_TEST_USER" "$tap_dir"
-	pgxs_dir=$(dirname "$("$PG_CONFIG" --pgxs)")/..
 	tap_log="$VG_TMP/tap.log"
 	tap_rc=0
-	(cd "$tap_dir" && vg_as_user env PATH="$PATH" TESTDIR="$tap_dir" \
-		PG_REGRESS="$pgxs_dir/test/regress/pg_regress" \
-		prove -I "$pgxs_dir/test/perl" t/*.pl) >"$tap_log" 2>&1 || tap_rc=$?
+	vg_run_tap "$VG_TMP/tap" "$VG_ROOT"/test/t/*.pl >"$tap_log" 2>&1 || tap_rc=$?
 	cat "$tap_log"
 	tap_failed=$(grep -cE '\.\. (Failed|Dubious)' "$tap_log" || true)
 	tally "$(grep -cE '\.\. ok$' "$tap_log" || true)" "$tap_failed"
 	# prove failing (or never starting) with no failed script counted
 	if [ "$tap_rc" -ne 0 ] && [ "$tap_failed" -eq 0 ]; then
 		tally 0 1
-	fi
-	if grep -q '^Result: FAIL' "$tap_log"; then
-		for f in "$tap_dir"/tmp_check/log/*; do
-			[ -f "$f" ] && { echo "--- $f"; tail -50 "$f"; }
-		done
 	fi
 fi
 

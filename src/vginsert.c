@@ -169,9 +169,10 @@ PlaceTuples(VgStore store, VgNodeTuple node, VgUpperTuple upper)
 #define VG_FREE_SLOT_SEARCH 8
 
 /*
- * Overwrites a free node (one VACUUM deleted and unlinked) on page blkno
- * with a new row; returns its id, or VG_NO_NODE when the page has none.
- * The node keeps the slot's level and upper tuple, so levels keep the
+ * Overwrites a free node (one VACUUM deleted and unlinked) of the store's
+ * partition on page blkno with a new row; returns its id, or VG_NO_NODE
+ * when the page has none.  A link some race left pointing at the slot then
+ * at least stays inside its graph.  The node keeps the slot's level and upper tuple, so levels keep the
  * distribution they were drawn with; *level is set to it.
  */
 static VgNodeId
@@ -189,7 +190,7 @@ ReuseOnPage(VgStore store, BlockNumber blkno, ItemPointer heaptid,
 	/* look first: most pages near the hint have no free slot left */
 	while ((t = VgNextNodeOnPage(store->index, &store->shape, BufferGetPage(buf),
 								 blkno, &off)) != NULL)
-		if (t->flags & VG_NODE_FREE)
+		if ((t->flags & VG_NODE_FREE) && t->partition == store->partition)
 			break;
 	if (t != NULL)
 	{

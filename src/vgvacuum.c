@@ -26,19 +26,21 @@
  *	  Pass 3 moves the entry point off a deleted node, to the live node of
  *	  highest level.
  *
- *	  Pass 4 checks that every live node is reachable from the entry point
- *	  at level 0, and joins any that is not to the tree through its nearest
- *	  reachable node (vg_hnsw_link_orphans).  With tree links only a node
- *	  whose insert never finished (its row never committed) is found here;
- *	  VACUUM runs it even when no row died.
+ *	  Nothing else is needed for reachability: tree links keep every live
+ *	  node reachable without any repair (core/vg_tree.c), so a VACUUM that
+ *	  deleted nothing makes no pass over the index at all.
  *
- *	  Pass 5 marks the deleted nodes VG_NODE_FREE and empties their lists:
+ *	  Pass 4 marks the deleted nodes VG_NODE_FREE and empties their lists:
  *	  no live list links to them any more, so inserts may overwrite them
  *	  (vginsert.c).  The metapage records the lowest page with a free slot.
+ *	  Free slots are neither live nor deleted to a later VACUUM, since an
+ *	  insert may take one over while it runs.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+
+#include <math.h>
 
 #include "access/genam.h"
 #include "commands/vacuum.h"
@@ -61,27 +63,11 @@ typedef struct VgVacuumState
 	int			top_level[VG_MAX_PARTITIONS];
 	double		live;
 	double		part_live[VG_MAX_PARTITIONS];
-	VgNodeId   *live_ids;		/* every live node, for pass 4 */
-	uint16	   *live_parts;		/* ... and its partition */
-	uint32		n_live_ids;
-	uint32		live_ids_size;
 } VgVacuumState;
 
 static void
-RememberLive(VgVacuumState *vs, VgNodeId id, int partition, int level)
+RememberLive(VgVacuumState *vs, int partition, int level, VgNodeId id)
 {
-	if (vs->n_live_ids == vs->live_ids_size)
-	{
-		vs->live_ids_size = Max(1024, vs->live_ids_size * 2);
-		vs->live_ids = vs->live_ids ?
-			repalloc_huge(vs->live_ids, sizeof(VgNodeId) * vs->live_ids_size) :
-			palloc_extended(sizeof(VgNodeId) * vs->live_ids_size, MCXT_ALLOC_HUGE);
-		vs->live_parts = vs->live_parts ?
-			repalloc_huge(vs->live_parts, sizeof(uint16) * vs->live_ids_size) :
-			palloc_extended(sizeof(uint16) * vs->live_ids_size, MCXT_ALLOC_HUGE);
-	}
-	vs->live_ids[vs->n_live_ids] = id;
-	vs->live_parts[vs->n_live_ids++] = (uint16) partition;
 	vs->live++;
 	vs->part_live[partition]++;
 	if (vs->top_live[partition] == VG_NO_NODE || level > vs->top_level[partition])
@@ -135,10 +121,16 @@ MarkDeadOnPage(VgVacuumState *vs, BlockNumber blkno, IndexBulkDeleteResult *stat
 			changed = true;
 			stats->tuples_removed++;
 		}
+		/*
+		 * A slot an earlier VACUUM freed is neither: an insert may take it
+		 * over (and make it live) while this VACUUM runs.
+		 */
+		if (t->flags & VG_NODE_FREE)
+			continue;
 		if (t->flags & VG_NODE_DELETED)
 			RememberDeleted(vs, id);
 		else
-			RememberLive(vs, id, Min(t->partition, VG_MAX_PARTITIONS - 1), t->level);
+			RememberLive(vs, t->partition, t->level, id);
 	}
 	if (changed)
 		GenericXLogFinish(state);
@@ -162,6 +154,7 @@ RepairCandidates(VgVacuumState *vs, VgNodeId node, int level, const VgNodeId *li
 	const float *nv = VgStoreOps.vector(&vs->store, node);
 	VgVisited	seen;
 	int			count = 0;
+	int			kept;
 	VgStatus	st = VG_OK;
 
 	vg_visited_init(&seen, max, VgPallocAllocator(CurrentMemoryContext));
@@ -183,12 +176,25 @@ RepairCandidates(VgVacuumState *vs, VgNodeId node, int level, const VgNodeId *li
 		else if (vg_visited_add(&seen, list[i], &st))
 			out[count++] = (VgCandidate) {0, list[i]};
 	}
+	/* infinitely far: deleted, or a slot freed before (a stale link) */
+	for (int i = 0; i < count; i += vs->store.shape.m0)
+	{
+		int			batch = Min(count - i, vs->store.shape.m0);
+		float		dists[2 * VG_MAX_M];
+
+		for (int j = 0; j < batch; j++)
+			scratch[j] = out[i + j].id;
+		VgStoreOps.distances(&vs->store, &graph.metric, nv, scratch, batch, dists);
+		for (int j = 0; j < batch; j++)
+			out[i + j].distance = dists[j];
+	}
+	kept = 0;
 	for (int i = 0; i < count; i++)
-		out[i].distance = vg_metric_distance(&graph.metric, nv,
-											 VgStoreOps.vector(&vs->store, out[i].id));
-	vg_candidates_sort(out, count);
+		if (!isinf(out[i].distance))
+			out[kept++] = out[i];
+	vg_candidates_sort(out, kept);
 	vg_visited_free(&seen);
-	return count;
+	return kept;
 }
 
 /*
@@ -347,7 +353,7 @@ UpdateMeta(VgVacuumState *vs)
 	UnlockReleaseBuffer(buf);
 }
 
-/* Pass 5 on one page: free its deleted nodes; true if it has free slots. */
+/* Pass 4 on one page: free its deleted nodes; true if it has free slots. */
 static bool
 FreeDeletedOnPage(VgVacuumState *vs, BlockNumber blkno, BufferAccessStrategy strategy)
 {
@@ -408,42 +414,6 @@ FreeDeleted(VgVacuumState *vs, BufferAccessStrategy strategy)
 	VgSetMetaHint(vs->index, VG_HINT_FREE_PAGE, first);
 }
 
-/* Pass 4: link unreachable live nodes, partition by partition. */
-static void
-LinkOrphans(VgVacuumState *vs)
-{
-	VgMetaPageData meta;
-	VgHnswParams params;
-	VgInsertScratch scratch;
-	VgStoreData store;
-	VgNodeId   *ids = palloc_extended(sizeof(VgNodeId) * Max(vs->n_live_ids, 1), MCXT_ALLOC_HUGE);
-
-	VgReadMeta(vs->index, &meta);
-	VgStoreInit(&store, vs->index, true);
-	params = VgHnswParamsOf(&store.shape, meta.ef_construction);
-	if (vg_insert_scratch_init(&scratch, &params, VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
-		elog(ERROR, "out of memory");
-	for (int part = 0; part < store.shape.partitions; part++)
-	{
-		uint32		count = 0;
-		uint32		linked;
-		VgGraph		graph;
-
-		for (uint32 i = 0; i < vs->n_live_ids; i++)
-			if (vs->live_parts[i] == part)
-				ids[count++] = vs->live_ids[i];
-		store.partition = part;
-		graph = VgStoreGraph(&store);
-		if (vg_hnsw_link_orphans(&graph, &params, ids, count, &scratch, &linked) != VG_OK)
-			elog(ERROR, "out of memory");
-		if (linked > 0)
-			elog(DEBUG1, "vecgraph vacuum linked %u unreachable nodes of partition %d of index \"%s\"",
-				 linked, part, RelationGetRelationName(vs->index));
-	}
-	VgStoreRelease(&store);
-	pfree(ids);
-}
-
 /* Pass 1 over every page, with callback deciding which rows died. */
 static void
 ScanIndex(VgVacuumState *vs, IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
@@ -452,7 +422,7 @@ ScanIndex(VgVacuumState *vs, IndexVacuumInfo *info, IndexBulkDeleteResult *stats
 	BlockNumber nblocks = RelationGetNumberOfBlocks(info->index);
 
 	vs->index = info->index;
-	VgStoreInit(&vs->store, info->index, false);
+	VgStoreInit(&vs->store, info->index, true);
 	vg_visited_init(&vs->deleted, 1024, VgPallocAllocator(CurrentMemoryContext));
 	for (int part = 0; part < VG_MAX_PARTITIONS; part++)
 	{
@@ -461,9 +431,6 @@ ScanIndex(VgVacuumState *vs, IndexVacuumInfo *info, IndexBulkDeleteResult *stats
 		vs->part_live[part] = 0;
 	}
 	vs->live = 0;
-	vs->live_ids = NULL;
-	vs->live_parts = NULL;
-	vs->n_live_ids = vs->live_ids_size = 0;
 	vs->deleted_ids = NULL;
 	vs->n_deleted_ids = vs->deleted_ids_size = 0;
 	for (BlockNumber blkno = 1; blkno < nblocks; blkno++)
@@ -496,10 +463,8 @@ vgbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 		BypassDeleted(&vs);
 		RepairGraph(&vs, nblocks);
 		UpdateMeta(&vs);
-	}
-	LinkOrphans(&vs);
-	if (deleted_before > 0)
 		FreeDeleted(&vs, info->strategy);
+	}
 	VgStoreRelease(&vs.store);
 	stats->num_index_tuples = vs.live;
 	stats->num_pages = nblocks;
@@ -509,37 +474,22 @@ vgbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 	return stats;
 }
 
-static bool
-NothingDies(ItemPointer itemptr, void *state)
-{
-	return false;
-}
-
+/*
+ * With no bulk delete before it, VACUUM has nothing to repair: tree links
+ * keep every node reachable, so there is no pass over the index to make.
+ * The count of index tuples is the table's, estimated as btree does.
+ */
 IndexBulkDeleteResult *
 vgvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 {
-	VgVacuumState vs;
-	MemoryContext cxt;
-	MemoryContext old;
-
-	if (info->analyze_only || stats != NULL)
-	{
-		if (stats != NULL)
-			stats->num_pages = RelationGetNumberOfBlocks(info->index);
+	if (info->analyze_only)
 		return stats;
+	if (stats == NULL)
+	{
+		stats = palloc0(sizeof(IndexBulkDeleteResult));
+		stats->num_index_tuples = info->num_heap_tuples;
+		stats->estimated_count = info->estimated_count;
 	}
-
-	/* no row died, but inserts may have left nodes unreachable: count, link */
-	stats = palloc0(sizeof(IndexBulkDeleteResult));
-	cxt = AllocSetContextCreate(CurrentMemoryContext, "vecgraph vacuum",
-								ALLOCSET_DEFAULT_SIZES);
-	old = MemoryContextSwitchTo(cxt);
-	ScanIndex(&vs, info, stats, NothingDies, NULL);
-	LinkOrphans(&vs);
-	VgStoreRelease(&vs.store);
-	MemoryContextSwitchTo(old);
-	MemoryContextDelete(cxt);
-	stats->num_index_tuples = vs.live;
 	stats->num_pages = RelationGetNumberOfBlocks(info->index);
 	return stats;
 }

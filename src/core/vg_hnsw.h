@@ -110,9 +110,10 @@ extern VgStatus vg_hnsw_insert(const VgGraph *graph, const VgHnswParams *params,
  * Makes every node of nodes[0..n_nodes) (or, when nodes is NULL, of dense
  * ids 0..n_nodes-1) reachable at level 0 from the entry point: each one
  * that is not joins the tree through the nearest reachable node a search
- * finds (vg_tree_attach).  Tree links make this a check that finds nothing
- * but the nodes whose insert never finished.  Not for use concurrently
- * with inserts.  *linked counts the nodes linked.
+ * finds (vg_tree_attach).  A node with no links at all is skipped: its
+ * insert has not joined it to the tree yet, or never finished.  Tree links
+ * make this a check that finds nothing.  Not for use concurrently with
+ * inserts.  *linked counts the nodes linked.
  */
 extern VgStatus vg_hnsw_link_orphans(const VgGraph *graph, const VgHnswParams *params,
 									 const VgNodeId *nodes, uint32_t n_nodes,

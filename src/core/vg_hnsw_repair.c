@@ -101,6 +101,9 @@ vg_hnsw_link_orphans(const VgGraph *graph, const VgHnswParams *params,
 
 		if (vg_visited_contains(&seen, u))
 			continue;
+		/* never linked: its insert has not reached its tree link yet */
+		if (graph->ops->neighbours(graph->store, u, 0, s->lists.lists[0], 1, NULL) == 0)
+			continue;
 		st = vg_hnsw_search(graph, graph->ops->vector(graph->store, u),
 							params->ef_construction, params->ef_construction,
 							&s->search, s->found, &n_found);
