@@ -140,6 +140,55 @@ MarkDeadOnPage(VgVacuumState *vs, BlockNumber blkno, IndexBulkDeleteResult *stat
 }
 
 /*
+ * Adds to out[count..max) the live neighbours at level of deleted node d
+ * that are not in seen yet (adding them to it); returns the new count.
+ */
+static int
+NeighboursOfDeleted(VgVacuumState *vs, VgNodeId d, int level, VgVisited *seen,
+					VgCandidate *out, int count, int max)
+{
+	VgNodeId	list[2 * VG_MAX_M];
+	int			k = VgStoreOps.neighbours(&vs->store, d, level, list, vs->store.shape.m0, NULL);
+	VgStatus	st = VG_OK;
+
+	for (int j = 0; j < k && count < max; j++)
+		if (!vg_visited_contains(&vs->deleted, list[j]) && vg_visited_add(seen, list[j], &st))
+			out[count++] = (VgCandidate) {0, list[j]};
+	return count;
+}
+
+/*
+ * The deleted nodes two deleted hops from list[0..n): deleted neighbours at
+ * level of its deleted nodes, not in it.  Writes them to out (room for
+ * n * m0 ids) and returns how many.
+ */
+static int
+SecondDeleted(VgVacuumState *vs, const VgNodeId *list, int n, int level, VgNodeId *out)
+{
+	VgNodeId	hop[2 * VG_MAX_M];
+	VgVisited	met;
+	int			count = 0;
+	VgStatus	st = VG_OK;
+
+	vg_visited_init(&met, n * vs->store.shape.m0, VgPallocAllocator(CurrentMemoryContext));
+	for (int i = 0; i < n; i++)
+		vg_visited_add(&met, list[i], &st);
+	for (int i = 0; i < n; i++)
+	{
+		int			k;
+
+		if (!vg_visited_contains(&vs->deleted, list[i]))
+			continue;
+		k = VgStoreOps.neighbours(&vs->store, list[i], level, hop, vs->store.shape.m0, NULL);
+		for (int j = 0; j < k; j++)
+			if (vg_visited_contains(&vs->deleted, hop[j]) && vg_visited_add(&met, hop[j], &st))
+				out[count++] = hop[j];
+	}
+	vg_visited_free(&met);
+	return count;
+}
+
+/*
  * The candidates for node's new list at level: its live neighbours and the
  * live neighbours of its deleted ones, but neither node itself nor
  * keep[0..n_keep) (its live tree links, kept anyway), with distances from
@@ -164,18 +213,28 @@ RepairCandidates(VgVacuumState *vs, VgNodeId node, int level, const VgNodeId *li
 	for (int i = 0; i < n && count < max; i++)
 	{
 		if (vg_visited_contains(&vs->deleted, list[i]))
-		{
-			int			k = VgStoreOps.neighbours(&vs->store, list[i], level, scratch,
-												  vs->store.shape.m0, NULL);
-
-			for (int j = 0; j < k && count < max; j++)
-				if (!vg_visited_contains(&vs->deleted, scratch[j]) &&
-					vg_visited_add(&seen, scratch[j], &st))
-					out[count++] = (VgCandidate) {0, scratch[j]};
-		}
+			count = NeighboursOfDeleted(vs, list[i], level, &seen, out, count, max);
 		else if (vg_visited_add(&seen, list[i], &st))
 			out[count++] = (VgCandidate) {0, list[i]};
 	}
+
+	/*
+	 * Where deletes cluster, the live nodes around are two deleted hops
+	 * away: look there too when one hop gave few candidates.  (Looking
+	 * there always keeps recall after heavy churn a little closer to a
+	 * fresh build's, but makes VACUUM five times slower: 46 s against 9 s
+	 * for 20% of 200,000 rows.)
+	 */
+	if (count < 2 * n)
+	{
+		VgNodeId   *second = palloc(sizeof(VgNodeId) * n * vs->store.shape.m0);
+		int			n_second = SecondDeleted(vs, list, n, level, second);
+
+		for (int i = 0; i < n_second && count < max; i++)
+			count = NeighboursOfDeleted(vs, second[i], level, &seen, out, count, max);
+		pfree(second);
+	}
+
 	/* infinitely far: deleted, or a slot freed before (a stale link) */
 	for (int i = 0; i < count; i += vs->store.shape.m0)
 	{

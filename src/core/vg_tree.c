@@ -388,11 +388,13 @@ collect_group(const VgGraph *graph, const VgVisited *deleted, VgNodeId start,
 
 /*
  * Moves the tree link live-member onto a live node with room on anchor's
- * side of the group.
+ * side of the group; *moved says whether it did (not when the link was
+ * gone already).
  */
 static VgStatus
 move_off_group(const VgGraph *graph, const VgVisited *deleted, VgVisited *group,
-			   VgNodeId anchor, Boundary edge, int max_tree, VgListScratch *s)
+			   VgNodeId anchor, Boundary edge, int max_tree, VgListScratch *s,
+			   bool *moved)
 {
 	RoomSearch	rs = {NULL, deleted, group, max_tree, hard_limit(s->cap),
 	VG_NO_NODE, VG_NO_NODE};
@@ -412,9 +414,47 @@ move_off_group(const VgGraph *graph, const VgVisited *deleted, VgVisited *group,
 			target = VG_NO_NODE;	/* joined without the group already: just cut */
 		r = tree_move(graph, edge.live, target, edge.member,
 					  target == rs.found_hard ? rs.hard : rs.soft, s);
+		*moved = r == MOVE_DONE;
 		if (r == MOVE_DONE || r == MOVE_GONE)
 			return VG_OK;
 	}
+}
+
+/* Boundary nodes already joined to the anchor's side a move may try first. */
+#define VG_BYPASS_WINDOW 16
+
+/*
+ * Moves edge's tree link onto the nearest live node among joined[0..n) (on
+ * the anchor's side already) that has room: the group's neighbours lie
+ * near one another, so the tree link stays short and keeps its slots
+ * useful.  Returns whether it did.
+ */
+static bool
+move_to_near(const VgGraph *graph, Boundary edge, const VgNodeId *joined, int n,
+			 int max_tree, VgListScratch *s)
+{
+	const float *v = graph->ops->vector(graph->store, edge.live);
+	VgCandidate near[VG_BYPASS_WINDOW];
+	int			k = 0;
+
+	for (int i = 0; i < n; i++)
+		if (joined[i] != edge.live)
+			near[k++] = (VgCandidate) {vg_metric_distance(&graph->metric, v,
+														  graph->ops->vector(graph->store, joined[i])),
+			joined[i]};
+	vg_candidates_sort(near, k);
+	for (int i = 0; i < k; i++)
+	{
+		MoveResult	r;
+
+		while ((r = tree_move(graph, edge.live, near[i].id, edge.member, max_tree, s)) == MOVE_RETRY)
+			;
+		if (r == MOVE_DONE)
+			return true;
+		if (r == MOVE_GONE)
+			return false;
+	}
+	return false;
 }
 
 VgStatus
@@ -424,14 +464,26 @@ vg_tree_bypass(const VgGraph *graph, const VgVisited *deleted, VgNodeId start,
 	VgVisited	group;
 	Boundary   *edges = NULL;
 	int			n_edges = 0;
+	VgNodeId	joined[VG_BYPASS_WINDOW];
+	int			n_joined = 0;
 	VgStatus	st;
 
 	if ((st = vg_visited_init(&group, 64, s->allocator)) != VG_OK)
 		return st;
 	st = collect_group(graph, deleted, start, &group, done, s, &edges, &n_edges);
+	if (n_edges > 0)
+		joined[n_joined++] = edges[0].live;
 	for (int i = 1; i < n_edges && st == VG_OK; i++)
-		st = move_off_group(graph, deleted, &group, edges[0].live, edges[i],
-							max_tree, s);
+	{
+		bool		moved = move_to_near(graph, edges[i], joined, n_joined, max_tree, s);
+
+		if (!moved)
+			st = move_off_group(graph, deleted, &group, edges[0].live, edges[i],
+								max_tree, s, &moved);
+		/* the window keeps the latest joined, in the order the walk met them */
+		if (moved)
+			joined[n_joined < VG_BYPASS_WINDOW ? n_joined++ : i % VG_BYPASS_WINDOW] = edges[i].live;
+	}
 	vg_release(s->allocator, edges);
 	vg_visited_free(&group);
 	return st;
