@@ -8,7 +8,7 @@
 #   make soak       the five-minute soak test (its 30 s version is in make test)
 
 EXTENSION = vecgraph
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 MODULE_big = vecgraph
 
 OBJS = \
@@ -51,8 +51,12 @@ OBJS = \
 	src/vgwrite.o
 
 # The install script is edited by hand under one name and copied to its
-# versioned name at build time.
+# versioned name at build time.  Older versions' install scripts stay as
+# they were, beside the scripts that update from them.
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+DATA = \
+	install/$(EXTENSION)--0.1.0.sql \
+	install/$(EXTENSION)--0.1.0--0.2.0.sql
 
 REGRESS = \
 	vector_io \

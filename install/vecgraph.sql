@@ -253,6 +253,11 @@ CREATE FUNCTION vecgraph_index_partitions(index regclass,
 	RETURNS SETOF record
 	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
 
+-- The format of an index's pages (2 since vecgraph 0.2.0): older ones need
+-- a REINDEX.
+CREATE FUNCTION vecgraph_index_format(index regclass) RETURNS int
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
+
 -- Reads the whole index and table: like amcheck's functions, not for
 -- everyone by default.
 CREATE FUNCTION vecgraph_check(index regclass) RETURNS SETOF text

@@ -538,3 +538,31 @@ vecgraph_index_partitions(PG_FUNCTION_ARGS)
 	index_close(index, AccessShareLock);
 	return (Datum) 0;
 }
+
+/*
+ * vecgraph_index_format(index): the format version of the index's pages,
+ * read from its metapage without requiring the version this build reads:
+ * how to find the indexes an upgrade needs rebuilt.
+ */
+PG_FUNCTION_INFO_V1(vecgraph_index_format);
+Datum
+vecgraph_index_format(PG_FUNCTION_ARGS)
+{
+	Relation	index = OpenVecgraphIndex(PG_GETARG_OID(0));
+	Buffer		buf = ReadBuffer(index, VG_METAPAGE_BLKNO);
+	VgMetaPage	meta;
+	uint32		magic;
+	uint32		version;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	meta = VgPageGetMeta(BufferGetPage(buf));
+	magic = meta->magic;
+	version = meta->version;
+	UnlockReleaseBuffer(buf);
+	if (magic != VG_MAGIC)
+		VgReportCorrupt(index, VG_METAPAGE_BLKNO,
+						psprintf("The metapage has magic number 0x%08X, not 0x%08X.",
+								 magic, VG_MAGIC));
+	index_close(index, AccessShareLock);
+	PG_RETURN_INT32((int32) version);
+}

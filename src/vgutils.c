@@ -18,6 +18,7 @@
 #include "optimizer/plancat.h"
 #include "storage/bufpage.h"
 #include "utils/acl.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -77,10 +78,15 @@ VgReadMeta(Relation index, VgMetaPageData *meta)
 								 meta->magic, VG_MAGIC));
 	if (meta->version != VG_FORMAT_VERSION)
 		ereport(ERROR,
-				(errcode(ERRCODE_INDEX_CORRUPTED),
-				 errmsg("index \"%s\" has format version %u, this build reads %u",
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("index \"%s\" has format version %u, this version of vecgraph reads format %u",
 						RelationGetRelationName(index), meta->version, VG_FORMAT_VERSION),
-				 errhint("REINDEX the index.")));
+				 meta->version < VG_FORMAT_VERSION ?
+				 errdetail("The index was built by an older version of vecgraph.") :
+				 errdetail("The index was built by a newer version of vecgraph."),
+				 errhint("Rebuild it with REINDEX INDEX %s.",
+						 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(index)),
+													RelationGetRelationName(index)))));
 	VgCheckMeta(index, meta);
 }
 
