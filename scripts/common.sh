@@ -115,7 +115,7 @@ vg_run_tap()
 	cp "$@" "$dir/t/"
 	vg_is_root && chown -R "$VG_TEST_USER" "$dir"
 	pgxs_dir=$(dirname "$("$PG_CONFIG" --pgxs)")/..
-	(cd "$dir" && vg_as_user env PATH="$PATH" TESTDIR="$dir" \
+	(cd "$dir" && vg_as_user env PATH="$PATH" TESTDIR="$dir" VG_ROOT="$VG_ROOT" \
 		VG_SOAK_SECONDS="${VG_SOAK_SECONDS:-30}" \
 		PG_REGRESS="$pgxs_dir/test/regress/pg_regress" \
 		prove ${PROVE_FLAGS:-} -I "$pgxs_dir/test/perl" t/*.pl) || rc=$?
