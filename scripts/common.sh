@@ -41,6 +41,26 @@ vg_require_packages()
 	fi
 }
 
+# vg_offer_packages PKG...: like vg_require_packages for what only some
+# tests need: installs what is missing when root, otherwise (or when the
+# install fails) says what to install and goes on; those tests skip.
+vg_offer_packages()
+{
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if vg_is_root; then
+		vg_say "installing ${missing[*]}"
+		export DEBIAN_FRONTEND=noninteractive
+		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >/dev/null 2>&1 &&
+			return 0
+	fi
+	vg_say "the tests that need ${missing[*]} will be skipped; to run them: sudo apt-get install -y ${missing[*]}"
+}
+
 # The packages every entry point needs: compiler, server, headers, TAP.
 VG_BASE_PACKAGES=(make gcc libc6-dev postgresql-15 postgresql-server-dev-15
 	libipc-run-perl perl)

@@ -6,6 +6,14 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 vg_require_packages "${VG_BASE_PACKAGES[@]}"
+# the client libraries of test/t/012_clients.pl: skipped when missing
+vg_offer_packages python3-psycopg2 python3-psycopg
+command -v npm >/dev/null || vg_offer_packages nodejs npm
+if command -v npm >/dev/null && [ ! -d "$VG_ROOT/test/clients/node_modules/pgvector" ]; then
+	vg_say "installing node-postgres and pgvector (npm)"
+	(cd "$VG_ROOT/test/clients" && npm install --no-audit --no-fund --loglevel=error >/dev/null 2>&1) ||
+		vg_say "npm install failed in test/clients: the node-postgres test will be skipped"
+fi
 
 passed=0
 failed=0
