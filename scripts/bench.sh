@@ -74,7 +74,7 @@ bench_kernels()
 
 bench_ann()
 {
-	local ann_pkgs=(python3 python3-numpy python3-psycopg2 python3-faiss
+	local ann_pkgs=(python3 python3-numpy python3-psycopg2 python3-faiss python3-matplotlib
 		python3-hnswlib libhnswlib-dev g++ libopenblas0-pthread)
 	local args has_am
 

@@ -164,6 +164,8 @@ def parse_args(argv):
                    help="write the results as markdown into FILE: between this script's markers "
                         "if FILE has them, else appended (docs/benchmarks.md is safe)")
     p.add_argument("--json", metavar="FILE", help="write all raw results as JSON into FILE")
+    p.add_argument("--plot", metavar="FILE",
+                   help="draw the recall/QPS curves into FILE (PNG; needs python3-matplotlib)")
     a = p.parse_args(argv)
     if a.skip_hnswlib and a.skip_postgres:
         p.error("--skip-hnswlib and --skip-postgres leave nothing to run")
@@ -931,6 +933,45 @@ def write_markdown(path, text):
 
 # ---------------------------------------------------------------------------
 
+def write_plot(path, a, res):
+    """Recall@k against queries per second: hnswlib in-process, vecgraph
+    through PostgreSQL as a client sees it, and vecgraph's own work (its
+    latency less the floor of a statement that does no search)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 4.6), dpi=110)
+    if "hnswlib" in res:
+        rows = sorted(res["hnswlib"]["rows"], key=lambda r: r["recall"])
+        ax.plot([r["recall"] for r in rows], [r["qps"] for r in rows], "o-", color="tab:gray",
+                label="hnswlib, C++ -O3 -march=native, in-process")
+    if "pg" in res:
+        rows = [r for r in res["pg"]["rows"] if r["ef"] is not None]
+        rec = [r["recall"] for r in rows]
+        ax.plot(rec, [r["qps"] for r in rows], "s-", color="tab:blue",
+                label="vecgraph through PostgreSQL (one client, prepared statement)")
+        floor = res["pg"].get("floor")
+        if floor:
+            work = [1000.0 / max(r["p50_ms"] - floor["p50_ms"], 1e-3) for r in rows]
+            ax.plot(rec, work, "s--", color="tab:blue", alpha=0.55,
+                    label="vecgraph, client floor (SELECT 0: %.3f ms) removed" % floor["p50_ms"])
+        for r in rows:
+            ax.annotate("ef %d" % r["ef"], (r["recall"], r["qps"]), textcoords="offset points",
+                        xytext=(4, -11), fontsize=7, color="tab:blue")
+    ax.set_yscale("log")
+    ax.set_xlabel("recall@%d" % a.k)
+    ax.set_ylabel("queries per second (log scale)")
+    ax.set_title("%s: %d x %d, %d queries; m %d, ef_construction %d (%s)"
+                 % (a.dataset, res["data"]["n"], res["data"]["dim"], res["data"]["queries"],
+                    a.m, a.ef_construction, res["date"]), fontsize=9)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
 def main(argv):
     a = parse_args(argv)
     t_all = time.perf_counter()
@@ -1016,6 +1057,9 @@ def main(argv):
         with open(a.json, "w") as f:
             json.dump(res, f, indent=1, default=str)
         say("raw results written to %s" % a.json)
+    if a.plot:
+        write_plot(a.plot, a, res)
+        say("recall/QPS curves drawn into %s" % a.plot)
 
     if a.index == "none" and "pg" in res:
         rec = res["pg"]["rows"][0]["recall"]
