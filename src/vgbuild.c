@@ -12,9 +12,10 @@
  *	  the remaining rows are inserted on disk through the same path as
  *	  INSERT (slower; a NOTICE names the setting to raise).
  *
- *	  An in-memory build ends by linking nodes that the neighbour
- *	  heuristic left unreachable (vg_hnsw_link_orphans), so that every row
- *	  can be found, then writes pages in order and WAL-logs them in bulk.
+ *	  Every node joins the graph through a tree link (core/vg_tree.c), so
+ *	  none is left unreachable; an in-memory build still ends by checking
+ *	  that (vg_hnsw_link_orphans, which would link any it found), then
+ *	  writes pages in order and WAL-logs them in bulk.
  *
  *	  The level generator has a fixed seed: building the same rows in the
  *	  same order gives the same graph.
