@@ -273,6 +273,7 @@ extern VgHnswParams VgHnswParamsOf(const VgShape *shape, int ef_construction);
 extern bool VgPrepareVector(VgMetricKind metric, float *x, int dim);
 extern BlockNumber VgMaxNodeBlocks(const VgShape *shape);
 extern double VgEstimateRows(Relation heap);
+extern double VgIndexedRowsBound(Relation heap, Relation index, int dim);
 
 /* vgtuple.c: tuples of a page, checked (see there) */
 extern void VgReportCorrupt(Relation index, BlockNumber blkno, const char *detail) pg_attribute_noreturn();

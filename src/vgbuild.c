@@ -252,7 +252,9 @@ static void
 InitBuildState(VgBuildState *bs, Relation heap, Relation index,
 			   const VgShape *shape, int ef_construction)
 {
-	double		reltuples = heap->rd_rel->reltuples;
+	double		bound = VgIndexedRowsBound(heap, index, shape->dim);
+	double		rows = bound >= 0 ? bound : heap->rd_rel->reltuples;
+	uint32		fits;
 
 	MemSet(bs, 0, sizeof(VgBuildState));
 	bs->heap = heap;
@@ -269,9 +271,17 @@ InitBuildState(VgBuildState *bs, Relation heap, Relation index,
 	bs->graph.metric = VgCoreMetric(bs->shape.metric, bs->shape.dim);
 
 	/* start near the table's size when it is known, within the budget */
+	fits = CapacityWithin(bs, bs->budget);
+	if (rows > fits)
+		ereport(NOTICE,
+				(errmsg("vecgraph index \"%s\" may not fit into maintenance_work_mem: the table can hold up to %.0f rows, the graph of %u fits",
+						RelationGetRelationName(index), rows, fits),
+				 errdetail("Rows past that are inserted into the index on disk, which is much slower."),
+				 errhint("Set maintenance_work_mem to %zu MB or more to build the index in memory.",
+						 (vg_arena_size((uint32) Min(rows, (double) (PG_UINT32_MAX - 1)),
+										shape->dim, shape->m) >> 20) + 1)));
 	ResizeArena(bs, (uint32) Max(VG_INITIAL_CAPACITY,
-								 Min(reltuples > 0 ? reltuples * 1.05 : 0,
-									 (double) CapacityWithin(bs, bs->budget))));
+								 Min(rows > 0 ? rows * 1.05 : 0, (double) fits)));
 	if (vg_insert_scratch_init(&bs->scratch, &bs->params, VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
 		elog(ERROR, "out of memory");
 }

@@ -17,8 +17,11 @@
  *	  Then the leader links unreachable nodes and writes the pages, as a
  *	  serial build does, straight from the shared arena.
  *
- *	  Memory is sized to the data: the arena holds the estimated rows plus
- *	  a margin, within maintenance_work_mem.  When the estimate cannot fit,
+ *	  Memory is sized to the data: the arena holds as many rows as the
+ *	  table's pages can hold (VgIndexedRowsBound; the planner's estimate
+ *	  of a table loaded and never analyzed is often short, and an arena
+ *	  that fills up means building again), within maintenance_work_mem.
+ *	  When the estimate cannot fit,
  *	  when /dev/shm cannot hold the segment, when no worker starts, or when
  *	  the table turns out larger than estimated (the arena fills up), the
  *	  build backs out to the serial path -- which degrades gracefully past
@@ -365,6 +368,31 @@ FillSegment(VgLeader *leader, Relation heap, Relation index, IndexInfo *indexInf
 }
 
 /*
+ * Rows the shared arena should hold: the bound on the rows the table can
+ * have when there is one (an arena that fills up means building again), or
+ * the estimate with a margin; within maintenance_work_mem.  0 when even the
+ * estimate cannot fit.
+ */
+static uint32
+ArenaCapacity(const VgShape *shape, double estimate, double bound)
+{
+	Size		budget = (Size) maintenance_work_mem * 1024 - 64;
+	double		want = bound >= 0 ? bound + VG_ROWS_SLACK : estimate * VG_ROWS_MARGIN + VG_ROWS_SLACK;
+	double		least = Min(want, estimate * VG_ROWS_MARGIN + VG_ROWS_SLACK);
+	double		fits;
+	uint32		capacity;
+
+	if (vg_arena_size((uint32) Min(least, (double) (PG_UINT32_MAX - 1)), shape->dim, shape->m) > budget)
+		return 0;
+	fits = (double) (budget - vg_arena_size(0, shape->dim, shape->m)) /
+		vg_arena_node_bytes(shape->dim, shape->m);
+	capacity = (uint32) Min(Min(want, fits), (double) (PG_UINT32_MAX - 1));
+	while (capacity > 0 && vg_arena_size(capacity, shape->dim, shape->m) > budget)
+		capacity -= Max(capacity / 1024, 1);
+	return capacity;
+}
+
+/*
  * Builds the index with nworkers workers and the leader.  Returns false,
  * having built nothing, when the build should go serial instead (see the
  * NOTES); otherwise sets the tuple counts and the workers launched.
@@ -375,14 +403,14 @@ VgBuildParallel(Relation heap, Relation index, IndexInfo *indexInfo,
 				double *reltuples, double *indtuples, int *launched)
 {
 	double		rows = VgEstimateRows(heap);
-	uint32		capacity = (uint32) Min(rows * VG_ROWS_MARGIN + VG_ROWS_SLACK,
-										(double) (PG_UINT32_MAX - 1));
+	double		bound = VgIndexedRowsBound(heap, index, shape->dim);
+	uint32		capacity = ArenaCapacity(shape, rows, bound);
 	Size		arena_size = vg_arena_size(capacity, shape->dim, shape->m) + 64;
 	Size		shared_size;
 	VgLeader	leader;
 	ParallelContext *pcxt;
 
-	if (arena_size > (Size) maintenance_work_mem * 1024)
+	if (capacity == 0)
 	{
 		ereport(NOTICE,
 				(errmsg("vecgraph index \"%s\" is built without parallel workers: the graph of about %.0f rows needs %zu MB, more than maintenance_work_mem",

@@ -365,6 +365,32 @@ is($ret7, 0, 'the bulk-loaded table builds');
 is($out7, '30000|t', 'with workers, every row indexed');
 unlike($err7, qr/more rows than estimated/, 'without starting over serially');
 
+# 8. COPY into a new table of wide vectors (out of line, in TOAST) and
+# CREATE INDEX with no ANALYZE in between, the most common way to load:
+# the planner's estimate of such a table is short (it guesses 32 bytes a
+# vector), the bound on the rows its pages hold is not, so the build stays
+# parallel.
+my $copy_file = $node->basedir . '/t8.copy';
+$node->safe_psql('postgres', qq{
+	COPY (SELECT i, (SELECT array_agg(round(random()::numeric, 2)) FROM generate_series(1, 520)
+					 WHERE i > 0)::vector
+		  FROM generate_series(1, 20000) i) TO '$copy_file';
+	CREATE TABLE t8 (id int, v vector(520));
+	COPY t8 FROM '$copy_file';
+});
+is($node->safe_psql('postgres', q{SELECT reltuples FROM pg_class WHERE relname = 't8'}), '-1',
+	'the loaded table was never analyzed');
+my ($ret8, $out8, $err8) = $node->psql('postgres', q{
+	SET max_parallel_maintenance_workers = 2;
+	SET min_parallel_table_scan_size = 0;
+	SET client_min_messages = notice;
+	CREATE INDEX t8_idx ON t8 USING vecgraph (v);
+	SELECT nodes, build_workers > 0 FROM vecgraph_index_info('t8_idx');
+});
+is($ret8, 0, 'COPY then CREATE INDEX builds');
+is($out8, '20000|t', 'in parallel, every row indexed');
+is($err8, '', 'with no NOTICE: neither starting over nor spilling');
+
 $node->stop;
 note sprintf 'total %.1f s', time - $test_start;
 done_testing();
