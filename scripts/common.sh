@@ -127,15 +127,19 @@ vg_stop_cluster()
 
 # vg_run_tap DIR FILE...: runs TAP test files with prove from a copy in DIR
 # (owned by the test user); on failure prints the tail of every server log.
+# The files the tests read from the tree are copied too: as root the checkout
+# may sit where the test user cannot read it (/root is mode 700).
 vg_run_tap()
 {
 	local dir=$1 pgxs_dir rc=0
 	shift
-	mkdir -p "$dir/t"
+	mkdir -p "$dir/t" "$dir/tree/test" "$dir/tree/scripts"
 	cp "$@" "$dir/t/"
+	cp -r "$VG_ROOT/test/data" "$VG_ROOT/test/clients" "$dir/tree/test/"
+	cp "$VG_ROOT/scripts/from-pgvector.sed" "$dir/tree/scripts/"
 	vg_is_root && chown -R "$VG_TEST_USER" "$dir"
 	pgxs_dir=$(dirname "$("$PG_CONFIG" --pgxs)")/..
-	(cd "$dir" && vg_as_user env PATH="$PATH" TESTDIR="$dir" VG_ROOT="$VG_ROOT" \
+	(cd "$dir" && vg_as_user env PATH="$PATH" TESTDIR="$dir" VG_ROOT="$dir/tree" \
 		VG_SOAK_SECONDS="${VG_SOAK_SECONDS:-30}" \
 		PG_REGRESS="$pgxs_dir/test/regress/pg_regress" \
 		prove ${PROVE_FLAGS:-} -I "$pgxs_dir/test/perl" t/*.pl) || rc=$?

@@ -120,7 +120,7 @@ $node->safe_psql('postgres', q{
 });
 my %soaked = map { $_ => recall('t', $_) } (10, 40);
 my %fresh = map { $_ => recall('fresh', $_) } (10, 40);
-my $dead = $node->safe_psql('postgres', q{SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 't'});
+$dead = $node->safe_psql('postgres', q{SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 't'});
 $node->safe_psql('postgres', 'VACUUM t');
 my %vacuumed = map { $_ => recall('t', $_) } (10, 40);
 note "soak: recall\@10 at ef_search $_: $soaked{$_} after the soak ($dead dead rows), "
