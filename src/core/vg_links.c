@@ -12,13 +12,21 @@
  *
  *	  When a list overflows, hnswlib and the paper keep only what the
  *	  heuristic keeps, which can shrink a full list of 2m links to a handful
- *	  and cut the in-links of every node dropped.  Here the list stays full:
- *	  the heuristic's choice comes first, then the nearest of what it
- *	  pruned, so an overflow by one drops one link, the farthest the
- *	  heuristic did not want.  Tree links are never candidates for dropping.
+ *	  and cut the in-links of every node dropped.  Here the list stays
+ *	  nearly full: an overflow drops the farthest links that a nearer link
+ *	  of the list covers (is nearer to them than the node is: a search
+ *	  reaches them through it), at most an eighth of the cap, and only when
+ *	  none is covered the farthest ones.  Running the whole heuristic
+ *	  instead, then refilling with the nearest of what it pruned, drops
+ *	  nearly the same links, but costs a distance between most pairs of
+ *	  the list; with full lists every reverse link overflows one, and on
+ *	  Fashion-MNIST that made builds 1.3x slower.  Dropping a few at once
+ *	  lets the next reverse links in for free.  Tree links are never
+ *	  dropped.
  *
  *-------------------------------------------------------------------------
  */
+#include <math.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -75,6 +83,58 @@ vg_links_choose(const VgGraph *graph, VgNodeId node, VgNodeId *out, int n_tree,
 	return vg_prune_fill(graph, s->pool, n, cap, kept, out, s->vectors);
 }
 
+/*
+ * The ordinary links of an overflowing list, ids[0..n) (more than cap -
+ * n_tree of them), trimmed as the header says into out after its n_tree
+ * tree links.  Returns the new count.
+ */
+static int
+trim_list(const VgGraph *graph, VgNodeId node, VgNodeId *out, int n_tree,
+		  const VgNodeId *ids, int n, int cap, float alpha, VgListScratch *s)
+{
+	const VgGraphOps *ops = graph->ops;
+	const float *base = ops->vector(graph->store, node);
+	int			must = n_tree + n - cap;
+	int			want = must > cap / 8 ? must : cap / 8;
+	int			dropped = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		s->pool[i].id = ids[i];
+		s->pool[i].distance = vg_metric_distance(&graph->metric, base,
+												 ops->vector(graph->store, ids[i]));
+	}
+	vg_candidates_sort(s->pool, n);
+
+	/* a dropped candidate covers nothing: its distance becomes infinite */
+	for (int i = n - 1; i > 0 && dropped < want; i--)
+	{
+		const float *cv = ops->vector(graph->store, s->pool[i].id);
+		bool		covered = false;
+
+		for (int j = 0; j < i && !covered; j++)
+			covered = !isinf(s->pool[j].distance) &&
+				alpha * vg_metric_distance(&graph->metric, cv,
+										   ops->vector(graph->store, s->pool[j].id))
+				<= s->pool[i].distance;
+		if (covered)
+		{
+			s->pool[i].distance = INFINITY;
+			dropped++;
+		}
+	}
+	for (int i = n - 1; i >= 0 && dropped < must; i--)
+		if (!isinf(s->pool[i].distance))
+		{
+			s->pool[i].distance = INFINITY;
+			dropped++;
+		}
+	for (int i = 0; i < n; i++)
+		if (!isinf(s->pool[i].distance))
+			out[n_tree++] = s->pool[i].id;
+	return n_tree;
+}
+
 void
 vg_links_add(const VgGraph *graph, VgNodeId node, int level,
 			 const VgNodeId *ids, int n, int cap, float alpha, VgListScratch *s)
@@ -106,8 +166,8 @@ vg_links_add(const VgGraph *graph, VgNodeId node, int level,
 			continue;
 		}
 		memcpy(s->out[0], list, sizeof(VgNodeId) * n_tree);
-		count = vg_links_choose(graph, node, s->out[0], n_tree, merged + n_tree,
-								total - n_tree, cap, alpha, s);
+		count = trim_list(graph, node, s->out[0], n_tree, merged + n_tree,
+						  total - n_tree, cap, alpha, s);
 		if (vg_replace_list(graph, node, level, list, have, n_tree, s->out[0], count))
 			return;
 	}

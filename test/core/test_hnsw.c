@@ -347,6 +347,60 @@ test_prune_heuristic(void)
 	free(mem);
 }
 
+/*
+ * An overflowing level-0 list (cap 8 at m = 4) drops a link that a nearer
+ * link covers, keeps its tree link even when covered, and drops the
+ * farthest ordinary link when nothing else is covered.  Node i of 1..8 lies
+ * on axis i at about 1 from node 0: none covers another.
+ */
+static void
+test_overflow_trim(void)
+{
+	enum {N = 12};
+	float		pts[N][DIM] = {{0}};
+	void	   *mem = aligned_alloc(64, (vg_arena_size(N, DIM, 4) + 63) & ~(size_t) 63);
+	VgArena    *arena = vg_arena_init(mem, N, DIM, 4, false);
+	VgGraph		g = vg_arena_graph(arena, l2_metric());
+	VgListScratch ls;
+	VgNodeId	list[8] = {3, 1, 2, 4, 5, 6, 7, 8},
+				got[16],
+				id;
+	VgListUpdate u = {0, 0, NULL, 0, 0, list, 8, 1};	/* 3 is a tree link */
+	int			n,
+				n_tree;
+
+	for (int i = 1; i <= 8; i++)
+		pts[i][i] = 1.0f + 0.01f * i;
+	pts[9][1] = 2.0f;			/* behind 1: covered by it */
+	pts[10][3] = 0.5f;			/* in front of the tree link 3: covers it */
+	pts[11][2] = 0.5f;			/* in front of 2 */
+	for (int i = 0; i < N; i++)
+		vg_arena_add(arena, pts[i], 0, 0, i, &id);
+	CHECK(g.ops->update_lists(g.store, &u, 1));
+	vg_list_scratch_init(&ls, 8, &vg_malloc_allocator);
+
+	id = 9;						/* the covered newcomer itself goes */
+	vg_links_add(&g, 0, 0, &id, 1, 8, 1.0f, &ls);
+	n = g.ops->neighbours(g.store, 0, 0, got, 16, &n_tree);
+	CHECK_INT_EQ(n, 8);
+	CHECK_INT_EQ(n_tree, 1);
+	CHECK(got[0] == 3 && !vg_ids_contain(got, n, 9));
+
+	id = 10;					/* 3 is covered but a tree link: 8, the farthest, goes */
+	vg_links_add(&g, 0, 0, &id, 1, 8, 1.0f, &ls);
+	n = g.ops->neighbours(g.store, 0, 0, got, 16, &n_tree);
+	CHECK_INT_EQ(n, 8);
+	CHECK(got[0] == 3 && vg_ids_contain(got, n, 10) && !vg_ids_contain(got, n, 8));
+
+	id = 11;					/* 11 covers 2, which goes */
+	vg_links_add(&g, 0, 0, &id, 1, 8, 1.0f, &ls);
+	n = g.ops->neighbours(g.store, 0, 0, got, 16, &n_tree);
+	CHECK_INT_EQ(n, 8);
+	CHECK(vg_ids_contain(got, n, 11) && !vg_ids_contain(got, n, 2) && vg_ids_contain(got, n, 7));
+	vg_list_scratch_free(&ls);
+	free(mem);
+}
+
 typedef struct ThreadArg
 {
 	Built	   *b;
@@ -415,6 +469,7 @@ const VgTestCase vg_test_suite_hnsw[] = {
 	VG_TEST(test_invariants_and_orphans),
 	VG_TEST(test_empty_and_single),
 	VG_TEST(test_prune_heuristic),
+	VG_TEST(test_overflow_trim),
 	VG_TEST(test_concurrent_insert),
 	VG_TEST_END
 };
