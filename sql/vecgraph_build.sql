@@ -12,12 +12,12 @@ CREATE INDEX ON items USING vecgraph (v vector_cosine_ops);
 CREATE INDEX ON items USING vecgraph (v vector_l1_ops);
 SELECT relname, reloptions FROM pg_class WHERE relname LIKE 'items_v_idx%' ORDER BY relname;
 
--- keep_pruned fills each new node's lists to m with the candidates the
--- heuristic pruned: denser lists, when rows are inserted (the option is in
--- the metapage) and when the index is built
+-- keep_pruned (on by default) fills each new node's lists to m with the
+-- candidates the heuristic pruned: denser lists, when rows are inserted (the
+-- option is in the metapage) and when the index is built
 CREATE TABLE dense (id int, v vector(8));
-CREATE INDEX dense_kept ON dense USING vecgraph (v) WITH (m = 8, ef_construction = 32, keep_pruned = on);
-CREATE INDEX dense_plain ON dense USING vecgraph (v) WITH (m = 8, ef_construction = 32);
+CREATE INDEX dense_kept ON dense USING vecgraph (v) WITH (m = 8, ef_construction = 32);
+CREATE INDEX dense_plain ON dense USING vecgraph (v) WITH (m = 8, ef_construction = 32, keep_pruned = off);
 INSERT INTO dense SELECT i, (SELECT array_agg(sin(i * j * 0.37)) FROM generate_series(1, 8) j)::vector
 FROM generate_series(1, 2000) i;
 SELECT k.mean_out_degree > 2 * p.mean_out_degree AS denser

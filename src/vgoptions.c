@@ -74,7 +74,7 @@ VgInitReloptions(void)
 					  VG_MAX_EF_CONSTRUCTION, AccessExclusiveLock);
 	add_bool_reloption(vg_relopt_kind, "keep_pruned",
 					   "Fills each new node's neighbour lists to m with candidates the heuristic pruned",
-					   false, AccessExclusiveLock);
+					   true, AccessExclusiveLock);
 }
 
 void
@@ -139,7 +139,7 @@ VgOptionKeepPruned(Relation index)
 {
 	VgOptions  *opts = (VgOptions *) index->rd_options;
 
-	return opts ? opts->keep_pruned : false;
+	return opts ? opts->keep_pruned : true;
 }
 
 /*

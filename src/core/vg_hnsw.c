@@ -34,7 +34,7 @@ vg_hnsw_params(int m, int ef_construction)
 	p.m0 = 2 * m;
 	p.ef_construction = ef_construction;
 	p.level_mult = 1.0 / log((double) m);
-	p.keep_pruned = false;
+	p.keep_pruned = true;
 	p.tree_degree = vg_tree_degree(p.m0);
 	return p;
 }

@@ -6,7 +6,8 @@
  *
  *	  build_bench BASE.f32 N QUERIES.f32 NQ GT.i32 DIM [options]
  *		-m M -e EF_CONSTRUCTION -t THREADS -s EF_SEARCH[,EF...] -r REPEATS
- *		-k (keep_pruned: fill new nodes' lists to m)
+ *		-k on|off (keep_pruned: fill new nodes' lists to m; on by default,
+ *		as in the index)
  *
  *	  Files are raw little-endian float32 vectors and int32 ground-truth
  *	  ids (k = 10 per query).  Prints build time, vectors/s, and per
@@ -117,7 +118,7 @@ main(int argc, char **argv)
 				nq,
 				opt;
 	const char *efs = "10,20,40,80,160";
-	bool		keep_pruned = false;
+	bool		keep_pruned = vg_hnsw_params(16, 64).keep_pruned;
 	const VgDistanceKernels *k = vg_distance_kernels(vg_simd_detect());
 	VgMetric	metric;
 	float	   *queries;
@@ -130,7 +131,7 @@ main(int argc, char **argv)
 
 	if (argc < 7)
 	{
-		fprintf(stderr, "usage: %s BASE N QUERIES NQ GT DIM [-m M] [-e EFC] [-t THREADS] [-s EFS] [-r REPEATS] [-k]\n", argv[0]);
+		fprintf(stderr, "usage: %s BASE N QUERIES NQ GT DIM [-m M] [-e EFC] [-t THREADS] [-s EFS] [-r REPEATS] [-k on|off]\n", argv[0]);
 		return 2;
 	}
 	sh.n = atoi(argv[2]);
@@ -138,7 +139,7 @@ main(int argc, char **argv)
 	sh.dim = atoi(argv[6]);
 	sh.threads = 1;
 	optind = 7;
-	while ((opt = getopt(argc, argv, "m:e:t:s:r:k")) != -1)
+	while ((opt = getopt(argc, argv, "m:e:t:s:r:k:")) != -1)
 	{
 		switch (opt)
 		{
@@ -147,7 +148,7 @@ main(int argc, char **argv)
 			case 't': sh.threads = atoi(optarg); break;
 			case 's': efs = optarg; break;
 			case 'r': repeats = atoi(optarg); break;
-			case 'k': keep_pruned = true; break;
+			case 'k': keep_pruned = strcmp(optarg, "off") != 0; break;
 			default: return 2;
 		}
 	}
