@@ -30,6 +30,7 @@
 #include <math.h>
 
 #include "miscadmin.h"
+#include "storage/buf_internals.h"
 #include "storage/lmgr.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
@@ -463,10 +464,25 @@ PrefetchRange(const void *p, Size len)
 }
 
 /*
- * Distances from query to a batch of nodes.  The batch is pinned first and
- * each page's line pointers prefetched; while one node's distance is
- * computed, the next node's tuple is prefetched, so that memory latency
- * overlaps computation instead of adding to it.
+ * The buffer that recently held blkno, for prefetching only: it may hold
+ * another block by now, or none (InvalidBuffer).  Nothing is pinned.
+ */
+static inline Buffer
+RecentHint(VgStore store, BlockNumber blkno)
+{
+	if (blkno >= store->nblocks || RelationUsesLocalBuffers(store->index))
+		return InvalidBuffer;
+	return *RecentEntry(store, blkno);
+}
+
+/*
+ * Distances from query to a batch of nodes.  Every node's buffer header and
+ * line pointer are prefetched first, through the buffers that recently held
+ * their blocks, so that their cache misses overlap instead of coming one
+ * after another as each node is pinned.  Then one node at a time is pinned,
+ * locked, measured and released -- few pins at once, so the backend's
+ * private pin counts stay in their array rather than its overflow hash --
+ * while the next node's tuple is prefetched.
  */
 static void
 StoreDistances(void *arg, const VgMetric *metric, const float *query,
@@ -475,25 +491,30 @@ StoreDistances(void *arg, const VgMetric *metric, const float *query,
 	VgStore		store = arg;
 	const VgShape *shape = &store->shape;
 	Size		tuple_size = VgNodeTupleSize(shape);
-	Buffer		bufs[2 * VG_MAX_M];
+	Buffer		hints[2 * VG_MAX_M];
 
 	Assert(n <= 2 * VG_MAX_M);
 	for (int i = 0; i < n; i++)
 	{
-		bufs[i] = PinBlock(store, VgNodeBlock(ids[i], shape));
-		__builtin_prefetch(PageGetItemId(BufferGetPage(bufs[i]), VgNodeOffset(ids[i], shape)));
+		hints[i] = RecentHint(store, VgNodeBlock(ids[i], shape));
+		if (hints[i] != InvalidBuffer)
+		{
+			__builtin_prefetch(GetBufferDescriptor(hints[i] - 1), 1);
+			__builtin_prefetch(PageGetItemId(BufferGetPage(hints[i]),
+											 VgNodeOffset(ids[i], shape)));
+		}
 	}
 	for (int i = 0; i < n; i++)
 	{
-		Page		page = BufferGetPage(bufs[i]);
+		Buffer		buf = PinBlock(store, VgNodeBlock(ids[i], shape));
 		VgNodeTuple t;
 
-		LockBuffer(bufs[i], BUFFER_LOCK_SHARE);
-		t = VgNodeOnPage(store->index, shape, page, ids[i]);
-		if (i + 1 < n && bufs[i + 1] != bufs[i])
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		t = VgNodeOnPage(store->index, shape, BufferGetPage(buf), ids[i]);
+		if (i + 1 < n && hints[i + 1] != InvalidBuffer && hints[i + 1] != buf)
 		{
-			/* unlocked peek: only a prefetch address, validated when locked */
-			Page		np = BufferGetPage(bufs[i + 1]);
+			/* unlocked, unpinned peek: only a prefetch address, bounded */
+			Page		np = BufferGetPage(hints[i + 1]);
 			ItemId		lp = PageGetItemId(np, VgNodeOffset(ids[i + 1], shape));
 
 			if (ItemIdGetOffset(lp) + tuple_size <= BLCKSZ)
@@ -505,8 +526,8 @@ StoreDistances(void *arg, const VgMetric *metric, const float *query,
 			out[i] = vg_metric_distance(metric, query, VgNodeVector(t, shape));
 		if (store->cache != NULL)
 			CacheNode(store, ids[i], t);
-		LockBuffer(bufs[i], BUFFER_LOCK_UNLOCK);
-		ReleaseBuffer(bufs[i]);
+		LockBuffer(buf, BUFFER_LOCK_UNLOCK);
+		ReleaseBuffer(buf);
 	}
 }
 

@@ -63,6 +63,7 @@ def main():
     ap.add_argument("--ef-search", type=int, default=40)
     ap.add_argument("--k", type=int, default=10)
     ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--top", type=int, default=0, help="also list the N busiest functions")
     args = ap.parse_args()
 
     _, test = datasets.load_fashion_mnist()
@@ -111,6 +112,10 @@ def main():
     print("\n| where the backend's time goes | share |\n|---|--:|")
     for name, pct in totals.items():
         print("| %s | %.1f%% |" % (name, pct))
+    if args.top:
+        print("\nThe %d busiest functions:\n" % args.top)
+        lines = [l for l in report.splitlines() if re.match(r"^\s+[0-9.]+%", l)]
+        print("\n".join(lines[:args.top]))
 
 
 if __name__ == "__main__":
