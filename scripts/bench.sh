@@ -3,8 +3,9 @@
 # speed on a shared machine.  Results go to stdout; docs/benchmarks.md keeps
 # the latest tables with the commands that produced them.
 #
-#   VG_BENCH=kernels|ann|scan|build|all   which benchmarks to run (default
-#                              kernels, ann and build; scan takes ~15 min)
+#   VG_BENCH=kernels|ann|scan|build|insert|all   which benchmarks to run
+#                              (default kernels, ann and build; scan takes
+#                              ~15 min, insert ~30 min)
 #     kernels  the distance-kernel micro-benchmark (test/bench/kernel_bench)
 #     ann      the ANN benchmark (test/bench/ann_bench.py): builds and
 #              installs the extension, starts a throwaway cluster, builds
@@ -19,6 +20,9 @@
 #     scan     serial against parallel scans over partitioned indexes
 #              (test/bench/scan_bench.py; VG_SCAN_ARGS passes arguments,
 #              default 1,000,000 x 128)
+#     insert   single-row INSERT throughput as the index grows to 1,000,000
+#              rows (test/bench/insert_bench.py; VG_INSERT_ARGS passes
+#              arguments)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -26,8 +30,8 @@ PY=/usr/bin/python3				# Debian's, which sees python3-numpy etc.
 VG_BENCH=${VG_BENCH:-all}
 
 case $VG_BENCH in
-	kernels | ann | scan | build | all) ;;
-	*) vg_die "VG_BENCH must be kernels, ann, scan, build or all (got '$VG_BENCH')" ;;
+	kernels | ann | scan | build | insert | all) ;;
+	*) vg_die "VG_BENCH must be kernels, ann, scan, build, insert or all (got '$VG_BENCH')" ;;
 esac
 
 # The core build's scaling: the same insertion code a parallel CREATE INDEX
@@ -62,6 +66,18 @@ bench_scan()
 	vg_build_and_install
 	vg_start_cluster
 	"$PY" "$VG_ROOT/test/bench/scan_bench.py" "${args[@]}"
+}
+
+bench_insert()
+{
+	local args=()
+	vg_require_packages "${VG_BASE_PACKAGES[@]}" python3 python3-numpy python3-psycopg2
+	[ -n "${VG_INSERT_ARGS:-}" ] && read -r -a args <<<"$VG_INSERT_ARGS"
+	vg_build_and_install
+	# 1,000,000 x 128 is about 1.3 GB of table and index: kept in memory, so
+	# that the figures are the index's, not the page cache's
+	VG_SHARED_BUFFERS=${VG_SHARED_BUFFERS:-4GB} vg_start_cluster
+	"$PY" "$VG_ROOT/test/bench/insert_bench.py" "${args[@]}"
 }
 
 bench_kernels()
@@ -118,4 +134,7 @@ if [ "$VG_BENCH" = build ] || [ "$VG_BENCH" = all ]; then
 fi
 if [ "$VG_BENCH" = scan ]; then
 	bench_scan
+fi
+if [ "$VG_BENCH" = insert ]; then
+	bench_insert
 fi

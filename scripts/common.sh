@@ -106,7 +106,7 @@ listen_addresses = ''
 unix_socket_directories = '$VG_TMP'
 port = 5432
 fsync = off
-shared_buffers = '512MB'
+shared_buffers = '${VG_SHARED_BUFFERS:-512MB}'
 maintenance_work_mem = '1GB'
 max_worker_processes = 16
 CONF

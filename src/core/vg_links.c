@@ -135,6 +135,16 @@ trim_list(const VgGraph *graph, VgNodeId node, VgNodeId *out, int n_tree,
 	return n_tree;
 }
 
+/* Whether out[0..n_out) holds any of ids[0..n). */
+static bool
+any_kept(const VgNodeId *ids, int n, const VgNodeId *out, int n_out)
+{
+	for (int i = 0; i < n; i++)
+		if (vg_ids_contain(out, n_out, ids[i]))
+			return true;
+	return false;
+}
+
 void
 vg_links_add(const VgGraph *graph, VgNodeId node, int level,
 			 const VgNodeId *ids, int n, int cap, float alpha, VgListScratch *s)
@@ -168,6 +178,8 @@ vg_links_add(const VgGraph *graph, VgNodeId node, int level,
 		memcpy(s->out[0], list, sizeof(VgNodeId) * n_tree);
 		count = trim_list(graph, node, s->out[0], n_tree, merged + n_tree,
 						  total - n_tree, cap, alpha, s);
+		if (!any_kept(merged + have, total - have, s->out[0], count))
+			return;				/* every link offered was dropped: no change to write */
 		if (vg_replace_list(graph, node, level, list, have, n_tree, s->out[0], count))
 			return;
 	}
