@@ -44,6 +44,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import shlex
 import shutil
 import signal
@@ -118,8 +119,9 @@ def parse_args(argv):
     p.add_argument("--k", type=positive, default=10)
     p.add_argument("--m", type=positive, default=16)
     p.add_argument("--ef-construction", type=positive, default=64)
-    p.add_argument("--keep-pruned", action="store_true",
-                   help="build vecgraph WITH (keep_pruned = on): denser lists, higher recall per ef")
+    p.add_argument("--keep-pruned", choices=("on", "off"), default=None,
+                   help="build vecgraph WITH (keep_pruned = on|off) (default: the index's "
+                        "default, on)")
     p.add_argument("--ef-search", type=int_list, default=int_list("10,20,40,80,160,320"),
                    help="vecgraph.ef_search values (default 10,20,40,80,160,320)")
     p.add_argument("--hnswlib-ef", type=int_list, default=int_list(DEFAULT_HNSWLIB_EF),
@@ -160,6 +162,13 @@ def parse_args(argv):
                         "(default 0: skip)")
     p.add_argument("--delete-ef", type=int, default=40,
                    help="vecgraph.ef_search for the delete comparison (default 40)")
+    p.add_argument("--pgbench-clients", type=int_list, default=int_list("1,2,4"),
+                   help="client counts of the pgbench throughput table")
+    p.add_argument("--skip-pgbench", action="store_true", help="no pgbench throughput table")
+    p.add_argument("--pgbench-seconds", type=positive, default=20,
+                   help="seconds of each pgbench run")
+    p.add_argument("--pgbench-ef", type=positive, default=40,
+                   help="ef_search of the pgbench throughput table")
     p.add_argument("--markdown", metavar="FILE",
                    help="write the results as markdown into FILE: between this script's markers "
                         "if FILE has them, else appended (docs/benchmarks.md is safe)")
@@ -532,7 +541,7 @@ class Postgres:
         self.ddl = ("CREATE INDEX %s ON items USING vecgraph (embedding vector_l2_ops) "
                     "WITH (m = %d, ef_construction = %d%s)"
                     % (INDEX_NAME, a.m, a.ef_construction,
-                       ", keep_pruned = on" if a.keep_pruned else ""))
+                       ", keep_pruned = %s" % a.keep_pruned if a.keep_pruned else ""))
         workers_list = [int(w) for w in str(a.build_workers).split(",")]
         by_workers = []
         for w in sorted(set(workers_list) - {0}) + [0]:
@@ -633,6 +642,50 @@ class Postgres:
                 % (label, row["recall"], row["qps"], row["p50_ms"], row["p99_ms"]))
         self.sql("DEALLOCATE knn")
         return rows, explain, floor
+
+    def throughput(self, queries):
+        """Queries per second through pgbench, a prepared statement and a
+        random query id per transaction, at each --pgbench-clients count:
+        what several application connections get at --pgbench-ef."""
+        a = self.a
+        if a.skip_pgbench:
+            return []
+        if shutil.which("pgbench") is None:
+            raise BenchError("pgbench is missing: apt-get install postgresql-client-15")
+        self.sql("DROP TABLE IF EXISTS bench_queries")
+        self.sql("CREATE TABLE bench_queries (id int PRIMARY KEY, v vector(%d))" % queries.shape[1])
+        cur = self.conn.cursor()
+        cur.copy_expert("COPY bench_queries (id, v) FROM STDIN",
+                        _ChunkReader(datasets.copy_text(queries)), size=1 << 16)
+        self.sql("ANALYZE bench_queries")
+        query = ("SELECT id FROM items ORDER BY embedding <-> "
+                 "(SELECT v FROM bench_queries WHERE id = :qid) LIMIT %d" % a.k)
+        plan = "\n".join(r[0] for r in self.sql(
+            "EXPLAIN " + query.replace(":qid", "1"), "EXPLAIN").fetchall())
+        if INDEX_NAME not in plan:
+            raise BenchError("the pgbench query does not use the index:\n" + plan)
+        rows = []
+        with tempfile.TemporaryDirectory() as tmp:
+            script = os.path.join(tmp, "knn.sql")
+            with open(script, "w") as f:
+                f.write("\\set qid random(0, %d)\n%s;\n" % (queries.shape[0] - 1, query))
+            env = dict(os.environ, PGDATABASE=a.dbname,
+                       PGOPTIONS="-c vecgraph.ef_search=%d -c max_parallel_workers_per_gather=%d"
+                       % (a.pgbench_ef, a.workers))
+            for clients in a.pgbench_clients:
+                cmd = ["pgbench", "-n", "-M", "prepared", "-c", str(clients),
+                       "-j", str(min(clients, os.cpu_count() or 1)),
+                       "-T", str(a.pgbench_seconds), "-f", script]
+                out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+                m = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out.stdout)
+                if out.returncode != 0 or m is None:
+                    raise BenchError("%s failed: %s" % (" ".join(cmd), out.stderr.strip()))
+                lat = re.search(r"latency average = ([0-9.]+) ms", out.stdout)
+                rows.append({"clients": clients, "tps": float(m.group(1)),
+                             "latency_ms": float(lat.group(1)) if lat else None})
+                say("vecgraph: pgbench %d client(s), ef_search %d: %.1f queries/s"
+                    % (clients, a.pgbench_ef, rows[-1]["tps"]))
+        return rows
 
     def after_deletes(self, base, queries, gt_key):
         """Deletes a share of the rows, VACUUMs (timed), and measures recall
@@ -899,6 +952,16 @@ def build_report(a, res):
                      d["vacuum_s"] / d["fresh_build_s"], d["fresh_build_s"], a.k, d["ef"],
                      d["recall_after_vacuum"], fmt_qps(d["qps_after_vacuum"]),
                      d["recall_fresh"], fmt_qps(d["qps_fresh"]))]
+        if pg.get("throughput"):
+            one = pg["throughput"][0]["tps"]
+            rows = [[str(t["clients"]), fmt_qps(t["tps"]), "%.2f×" % (t["tps"] / one),
+                     "%.3f" % t["latency_ms"] if t["latency_ms"] is not None else "—"]
+                    for t in pg["throughput"]]
+            L += ["", "Throughput through pgbench (`-M prepared`, %d s a run, a random query of "
+                  "the %d per transaction looked up by id in a table, ef_search %d, "
+                  "max_parallel_workers_per_gather %d; scaling against the first row):"
+                  % (a.pgbench_seconds, pg["queries"], a.pgbench_ef, a.workers), "",
+                  md_table(["clients", "queries/s", "scaling", "latency ms"], rows, "rrrr")]
         f = pg["floor"]
         L += ["", "Floor: the same loop through `PREPARE floor(vector) AS SELECT 0` (client, "
               "protocol, vector input, executor; no search) runs at %s QPS, p50 %.3f ms, "
@@ -1037,6 +1100,10 @@ def main(argv):
             efs = [None] if a.index == "none" else a.ef_search
             r["rows"], r["explain"], r["floor"] = pg.search(queries[:nq], gt[:nq], efs)
             steps["pg_search_s"] = time.perf_counter() - t
+            if a.index == "vecgraph":
+                t = time.perf_counter()
+                r["throughput"] = pg.throughput(queries[:nq])
+                steps["pg_pgbench_s"] = time.perf_counter() - t
             if a.delete_fraction > 0 and a.index == "vecgraph":
                 t = time.perf_counter()
                 r["deletes"] = pg.after_deletes(base, queries[:nq], key)
