@@ -106,16 +106,18 @@ trim_list(const VgGraph *graph, VgNodeId node, VgNodeId *out, int n_tree,
 	}
 	vg_candidates_sort(s->pool, n);
 
-	/* a dropped candidate covers nothing: its distance becomes infinite */
+	/*
+	 * Farthest first, so every nearer candidate is still in the list and may
+	 * cover; a dropped one is marked by an infinite distance.
+	 */
 	for (int i = n - 1; i > 0 && dropped < want; i--)
 	{
 		const float *cv = ops->vector(graph->store, s->pool[i].id);
 		bool		covered = false;
 
 		for (int j = 0; j < i && !covered; j++)
-			covered = !isinf(s->pool[j].distance) &&
-				alpha * vg_metric_distance(&graph->metric, cv,
-										   ops->vector(graph->store, s->pool[j].id))
+			covered = alpha * vg_metric_distance(&graph->metric, cv,
+												 ops->vector(graph->store, s->pool[j].id))
 				<= s->pool[i].distance;
 		if (covered)
 		{
