@@ -21,15 +21,23 @@ vg_as_user()
 	fi
 }
 
+# vg_missing_packages PKG...: prints those of the Debian packages that are
+# not installed, one a line.
+vg_missing_packages()
+{
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			echo "$p"
+	done
+}
+
 # vg_require_packages PKG...: installs the Debian packages that are missing
 # when root, otherwise says exactly what to run and fails.
 vg_require_packages()
 {
-	local missing=() p
-	for p in "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-			missing+=("$p")
-	done
+	local missing
+	mapfile -t missing < <(vg_missing_packages "$@")
 	[ ${#missing[@]} -eq 0 ] && return 0
 	if vg_is_root; then
 		vg_say "installing ${missing[*]}"
@@ -46,11 +54,8 @@ vg_require_packages()
 # install fails) says what to install and goes on; those tests skip.
 vg_offer_packages()
 {
-	local missing=() p
-	for p in "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-			missing+=("$p")
-	done
+	local missing
+	mapfile -t missing < <(vg_missing_packages "$@")
 	[ ${#missing[@]} -eq 0 ] && return 0
 	if vg_is_root; then
 		vg_say "installing ${missing[*]}"

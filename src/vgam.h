@@ -274,6 +274,7 @@ extern bool VgPrepareVector(VgMetricKind metric, float *x, int dim);
 extern BlockNumber VgMaxNodeBlocks(const VgShape *shape);
 extern double VgEstimateRows(Relation heap);
 extern double VgIndexedRowsBound(Relation heap, Relation index, int dim);
+extern uint32 VgArenaCapacityWithin(const VgShape *shape, Size budget);
 
 /* vgtuple.c: tuples of a page, checked (see there) */
 extern void VgReportCorrupt(Relation index, BlockNumber blkno, const char *detail) pg_attribute_noreturn();

@@ -140,18 +140,6 @@ ResizeArena(VgBuildState *bs, uint32 capacity)
 	bs->graph.store = bs->arena;
 }
 
-/* The largest capacity whose arena fits the budget. */
-static uint32
-CapacityWithin(VgBuildState *bs, Size budget)
-{
-	Size		per_node = vg_arena_node_bytes(bs->shape.dim, bs->shape.m);
-	Size		fixed = vg_arena_size(0, bs->shape.dim, bs->shape.m) + 64;
-
-	if (budget <= fixed)
-		return 0;
-	return (uint32) Min((budget - fixed) / per_node, (Size) PG_UINT32_MAX - 1);
-}
-
 /*
  * Makes room for one more node: doubles the arena within the budget.
  * Returns false when the budget is spent.
@@ -159,14 +147,11 @@ CapacityWithin(VgBuildState *bs, Size budget)
 static bool
 GrowArena(VgBuildState *bs)
 {
-	uint32		limit = CapacityWithin(bs, bs->budget);
+	uint32		limit = VgArenaCapacityWithin(&bs->shape, bs->budget);
 	uint32		want = bs->capacity * 2;
 
 	if (want > limit)
 		want = limit;
-	while (want > bs->capacity &&
-		   vg_arena_size(want, bs->shape.dim, bs->shape.m) + 64 > bs->budget)
-		want--;
 	if (want <= bs->capacity)
 		return false;
 	ResizeArena(bs, want);
@@ -271,7 +256,7 @@ InitBuildState(VgBuildState *bs, Relation heap, Relation index,
 	bs->graph.metric = VgCoreMetric(bs->shape.metric, bs->shape.dim);
 
 	/* start near the table's size when it is known, within the budget */
-	fits = CapacityWithin(bs, bs->budget);
+	fits = VgArenaCapacityWithin(&bs->shape, bs->budget);
 	if (rows > fits)
 		ereport(NOTICE,
 				(errmsg("vecgraph index \"%s\" may not fit into maintenance_work_mem: the table can hold up to %.0f rows, the graph of %u fits",

@@ -376,20 +376,13 @@ FillSegment(VgLeader *leader, Relation heap, Relation index, IndexInfo *indexInf
 static uint32
 ArenaCapacity(const VgShape *shape, double estimate, double bound)
 {
-	Size		budget = (Size) maintenance_work_mem * 1024 - 64;
-	double		want = bound >= 0 ? bound + VG_ROWS_SLACK : estimate * VG_ROWS_MARGIN + VG_ROWS_SLACK;
-	double		least = Min(want, estimate * VG_ROWS_MARGIN + VG_ROWS_SLACK);
-	double		fits;
-	uint32		capacity;
+	double		with_margin = estimate * VG_ROWS_MARGIN + VG_ROWS_SLACK;
+	double		want = bound >= 0 ? bound + VG_ROWS_SLACK : with_margin;
+	uint32		fits = VgArenaCapacityWithin(shape, (Size) maintenance_work_mem * 1024);
 
-	if (vg_arena_size((uint32) Min(least, (double) (PG_UINT32_MAX - 1)), shape->dim, shape->m) > budget)
+	if (fits < Min(want, with_margin))
 		return 0;
-	fits = (double) (budget - vg_arena_size(0, shape->dim, shape->m)) /
-		vg_arena_node_bytes(shape->dim, shape->m);
-	capacity = (uint32) Min(Min(want, fits), (double) (PG_UINT32_MAX - 1));
-	while (capacity > 0 && vg_arena_size(capacity, shape->dim, shape->m) > budget)
-		capacity -= Max(capacity / 1024, 1);
-	return capacity;
+	return (uint32) Min(want, (double) fits);
 }
 
 /*
@@ -412,9 +405,13 @@ VgBuildParallel(Relation heap, Relation index, IndexInfo *indexInfo,
 
 	if (capacity == 0)
 	{
+		uint32		needed = (uint32) Min(rows * VG_ROWS_MARGIN + VG_ROWS_SLACK,
+										  (double) (PG_UINT32_MAX - 1));
+
 		ereport(NOTICE,
 				(errmsg("vecgraph index \"%s\" is built without parallel workers: the graph of about %.0f rows needs %zu MB, more than maintenance_work_mem",
-						RelationGetRelationName(index), rows, arena_size >> 20),
+						RelationGetRelationName(index), rows,
+						(vg_arena_size(needed, shape->dim, shape->m) + 64) >> 20),
 				 errhint("Increase maintenance_work_mem to build in parallel.")));
 		return false;
 	}

@@ -245,6 +245,27 @@ VgPrepareVector(VgMetricKind metric, float *x, int dim)
 }
 
 /*
+ * The most nodes an in-memory arena of shape can hold within budget bytes,
+ * counting the 64 bytes its allocation spends on alignment: the arena of a
+ * serial build (palloc) and of a parallel build (a DSM segment) alike.
+ */
+uint32
+VgArenaCapacityWithin(const VgShape *shape, Size budget)
+{
+	Size		fixed = vg_arena_size(0, shape->dim, shape->m) + 64;
+	uint32		capacity;
+
+	if (budget <= fixed)
+		return 0;
+	capacity = (uint32) Min((budget - fixed) / vg_arena_node_bytes(shape->dim, shape->m),
+							(Size) PG_UINT32_MAX - 1);
+	/* node_bytes rounds the pool's share of a node down: step back to fit */
+	while (capacity > 0 && vg_arena_size(capacity, shape->dim, shape->m) + 64 > budget)
+		capacity -= Max(capacity / 1024, 1);
+	return capacity;
+}
+
+/*
  * Rows a table probably holds now: the planner's estimate, which scales the
  * last ANALYZE's density by the table's current size (reltuples alone is
  * stale after a bulk load into an analysed table, and a parallel build
