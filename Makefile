@@ -8,7 +8,7 @@
 #   make soak       the five-minute soak test (its 30 s version is in make test)
 
 EXTENSION = vecgraph
-EXTVERSION = 0.2.0
+EXTVERSION = 0.3.0
 MODULE_big = vecgraph
 
 OBJS = \
@@ -56,7 +56,9 @@ OBJS = \
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = \
 	install/$(EXTENSION)--0.1.0.sql \
-	install/$(EXTENSION)--0.1.0--0.2.0.sql
+	install/$(EXTENSION)--0.1.0--0.2.0.sql \
+	install/$(EXTENSION)--0.2.0.sql \
+	install/$(EXTENSION)--0.2.0--0.3.0.sql
 
 REGRESS = \
 	vector_io \
