@@ -119,4 +119,17 @@ extern VgStatus vg_hnsw_link_orphans(const VgGraph *graph, const VgHnswParams *p
 									 const VgNodeId *nodes, uint32_t n_nodes,
 									 VgInsertScratch *s, uint32_t *linked);
 
+/*
+ * Writes to out (room for n_nodes) the nodes of nodes[0..n_nodes) that one
+ * walk from the entry point at level 0 does not reach; *n_out counts them.
+ * Read-only, so it may run beside inserts: a node whose first (tree) link
+ * landed before the walk began is reached (vg_tree.c), so only such nodes
+ * missing from the walk are orphans.  max_degree is the longest level-0
+ * list (m0).
+ */
+extern VgStatus vg_hnsw_unreached(const VgGraph *graph, int max_degree,
+								  const VgNodeId *nodes, uint32_t n_nodes,
+								  const VgAllocator *allocator, VgNodeId *out,
+								  uint32_t *n_out);
+
 #endif							/* VG_HNSW_H */

@@ -70,6 +70,43 @@ link_from_reachable(const VgGraph *graph, const VgHnswParams *params,
 }
 
 VgStatus
+vg_hnsw_unreached(const VgGraph *graph, int max_degree, const VgNodeId *nodes,
+				  uint32_t n_nodes, const VgAllocator *a, VgNodeId *out,
+				  uint32_t *n_out)
+{
+	VgVisited	seen;
+	VgHeap		queue;
+	VgNodeId	entry;
+	VgNodeId   *list;
+	int			top;
+	VgStatus	st;
+
+	*n_out = 0;
+	graph->ops->entry(graph->store, graph->partition, &entry, &top);
+	if (entry == VG_NO_NODE)
+		return VG_OK;
+	list = vg_alloc(a, sizeof(VgNodeId) * (size_t) max_degree);
+	if (list == NULL)
+		return VG_ERR_NO_MEMORY;
+	if ((st = vg_visited_init(&seen, n_nodes, a)) != VG_OK)
+	{
+		vg_release(a, list);
+		return st;
+	}
+	if ((st = vg_heap_init(&queue, 1024, a)) == VG_OK)
+	{
+		st = mark_reachable(graph, entry, &seen, &queue, list, max_degree);
+		vg_heap_free(&queue);
+	}
+	for (uint32_t i = 0; i < n_nodes && st == VG_OK; i++)
+		if (!vg_visited_contains(&seen, nodes[i]))
+			out[(*n_out)++] = nodes[i];
+	vg_visited_free(&seen);
+	vg_release(a, list);
+	return st;
+}
+
+VgStatus
 vg_hnsw_link_orphans(const VgGraph *graph, const VgHnswParams *params,
 					 const VgNodeId *nodes, uint32_t n_nodes,
 					 VgInsertScratch *s, uint32_t *linked)

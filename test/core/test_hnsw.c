@@ -276,6 +276,84 @@ test_invariants_and_orphans(void)
 	free(data);
 }
 
+/* Removes every link to victim, at every level, as a lost write would. */
+static void
+cut_in_links(Built *b, int n, VgNodeId victim)
+{
+	VgNodeId	list[2 * 16],
+				kept[2 * 16];
+
+	for (VgNodeId id = 0; id < (VgNodeId) n; id++)
+		for (int lv = 0; lv <= vg_arena_level(b->arena, id); lv++)
+		{
+			int			n_tree = 0;
+			int			len = b->graph.ops->neighbours(b->graph.store, id, lv, list, 32, &n_tree);
+			int			k = 0,
+						k_tree = 0;
+
+			for (int i = 0; i < len; i++)
+				if (list[i] != victim)
+				{
+					kept[k++] = list[i];
+					k_tree += i < n_tree;
+				}
+			if (k < len)
+			{
+				VgListUpdate u = {id, lv, list, len, n_tree, kept, k, k_tree};
+
+				CHECK(b->graph.ops->update_lists(b->graph.store, &u, 1));
+			}
+		}
+}
+
+/*
+ * Nodes whose in-links were all lost are found by one walk and joined
+ * again by the repair; afterwards the walk finds nothing.
+ */
+static void
+test_unreached_and_relinked(void)
+{
+	float	   *data = make_data(NODES, 5);
+	Built		b = build(data, NODES, 8, 32);
+	VgNodeId   *all = malloc(sizeof(VgNodeId) * NODES);
+	VgNodeId   *out = malloc(sizeof(VgNodeId) * NODES);
+	VgNodeId	entry;
+	VgInsertScratch s;
+	uint32_t	n_out,
+				linked;
+	int			top,
+				cut = 0;
+
+	for (VgNodeId id = 0; id < NODES; id++)
+		all[id] = id;
+	CHECK_INT_EQ(vg_hnsw_unreached(&b.graph, b.params.m0, all, NODES, &vg_malloc_allocator,
+								   out, &n_out), VG_OK);
+	CHECK_INT_EQ(n_out, 0);
+
+	vg_arena_ops.entry(b.arena, 0, &entry, &top);
+	for (VgNodeId id = 17; cut < 3; id += 101)
+		if (id != entry && vg_arena_level(b.arena, id) == 0)
+		{
+			cut_in_links(&b, NODES, id);
+			cut++;
+		}
+	CHECK_INT_EQ(vg_hnsw_unreached(&b.graph, b.params.m0, all, NODES, &vg_malloc_allocator,
+								   out, &n_out), VG_OK);
+	CHECK_MSG(n_out >= 3, "%u nodes unreached after cutting 3", n_out);
+
+	vg_insert_scratch_init(&s, &b.params, &vg_malloc_allocator);
+	CHECK_INT_EQ(vg_hnsw_link_orphans(&b.graph, &b.params, out, n_out, &s, &linked), VG_OK);
+	CHECK(linked >= 3 && linked <= n_out);
+	CHECK_INT_EQ(vg_hnsw_unreached(&b.graph, b.params.m0, all, NODES, &vg_malloc_allocator,
+								   out, &n_out), VG_OK);
+	CHECK_INT_EQ(n_out, 0);
+	vg_insert_scratch_free(&s);
+	free(all);
+	free(out);
+	free(b.mem);
+	free(data);
+}
+
 static void
 test_empty_and_single(void)
 {
@@ -467,6 +545,7 @@ test_concurrent_insert(void)
 const VgTestCase vg_test_suite_hnsw[] = {
 	VG_TEST(test_recall),
 	VG_TEST(test_invariants_and_orphans),
+	VG_TEST(test_unreached_and_relinked),
 	VG_TEST(test_empty_and_single),
 	VG_TEST(test_prune_heuristic),
 	VG_TEST(test_overflow_trim),
