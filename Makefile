@@ -35,19 +35,24 @@ OBJS = \
 	src/vgam.o \
 	src/vgbuild.o \
 	src/vgcost.o \
+	src/vghealth.o \
 	src/vginfo.o \
 	src/vginsert.o \
+	src/vgmaintain.o \
 	src/vgnodecache.o \
 	src/vgoptions.o \
 	src/vgparallel.o \
 	src/vgpaths.o \
 	src/vgplanner.o \
+	src/vgprewarm.o \
 	src/vgscan.o \
 	src/vgstore.o \
+	src/vgtesthooks.o \
 	src/vgtuple.o \
 	src/vgutils.o \
 	src/vgvacuum.o \
 	src/vgvalidate.o \
+	src/vgworker.o \
 	src/vgwrite.o
 
 # The install script is edited by hand under one name and copied to its
@@ -83,6 +88,10 @@ PG_CFLAGS += -Wextra -Wno-unused-parameter -Wno-sign-compare \
 	-Wno-missing-field-initializers -Wno-cast-function-type
 ifeq ($(WERROR),1)
 PG_CFLAGS += -Werror
+endif
+# make test builds in the functions only tests may call (src/vgtesthooks.c)
+ifeq ($(VG_TEST_HOOKS),1)
+PG_CPPFLAGS += -DVG_TEST_HOOKS
 endif
 
 ifneq ($(PGXS),)

@@ -14,6 +14,7 @@
 #include "compat.h"
 #include "vecgraph.h"
 #include "vgam.h"
+#include "vgworker.h"
 
 PG_MODULE_MAGIC;
 
@@ -83,6 +84,7 @@ _PG_init(void)
 							 NULL);
 
 	VgDefineSettings();
+	VgWorkerInit();
 	VgInitReloptions();
 	VgInstallPlannerHook();
 	VgInstallPathsHook();

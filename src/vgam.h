@@ -130,6 +130,34 @@ typedef VgMetaPageData *VgMetaPage;
 
 #define VgPageGetMeta(page) ((VgMetaPage) PageGetContents(page))
 
+/*
+ * What maintenance passes (vgmaintain.c) recorded, on the metapage after
+ * its VgMetaPageData.  All zero on an index no pass has touched: the page
+ * was zeroed when built, and the record has its own magic.
+ */
+typedef struct VgMaintRecord
+{
+	uint32		magic;			/* VG_MAINT_MAGIC once written */
+	uint32		last_dead_marked;	/* by the last pass */
+	uint64		passes;
+	int64		last_start;		/* TimestampTz */
+	int64		last_end;
+	uint64		dead_marked;	/* nodes of dead rows marked, all passes */
+	uint64		unreachable_found;
+	uint64		unreachable_linked;
+	uint32		last_unreachable_found;
+	uint32		last_unreachable_linked;
+	double		recall;			/* sampled recall estimate, if recall_sample */
+	uint32		recall_sample;	/* queries it was taken over; 0: none yet */
+	uint32		recall_k;
+	int64		recall_at;
+} VgMaintRecord;
+
+#define VG_MAINT_MAGIC	0x564D4E31	/* "VMN1" */
+
+#define VgPageGetMaint(page) \
+	((VgMaintRecord *) (PageGetContents(page) + MAXALIGN(sizeof(VgMetaPageData))))
+
 /* Special space of every page: what the page holds. */
 typedef struct VgPageOpaqueData
 {
@@ -294,6 +322,31 @@ typedef enum VgMetaHint
 } VgMetaHint;
 
 extern void VgSetMetaHint(Relation index, VgMetaHint hint, BlockNumber blkno);
+
+/* vgvacuum.c: shared with maintenance passes */
+extern void VgLockRepair(Relation index);
+extern bool VgTryLockRepair(Relation index);
+extern void VgUnlockRepair(Relation index);
+extern bool VgRepairLockHasWaiters(Relation index);
+extern uint32 VgRepairDeletedNodes(Relation index, BufferAccessStrategy strategy,
+								   double *live);
+
+/* vgmaintain.c */
+typedef struct VgMaintResult
+{
+	uint32		dead_marked;	/* nodes of dead rows this pass marked */
+	uint32		dead_unvacuumed;	/* marked nodes VACUUM has yet to free */
+	double		live;
+	uint32		unreachable_found;
+	uint32		unreachable_linked;
+	int64		start;			/* TimestampTz */
+	int64		end;
+} VgMaintResult;
+
+extern void VgDelayPoint(void);
+extern void VgMaintainIndex(Relation heap, Relation index, bool yield, VgMaintResult *res);
+extern void VgReadMaintRecord(Relation index, VgMaintRecord *rec);
+extern void VgWriteRecall(Relation index, double recall, int sample, int k);
 
 /* options */
 typedef struct VgOptions

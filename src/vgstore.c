@@ -621,7 +621,8 @@ StoreOfferEntry(void *arg, int partition, VgNodeId node, int level, VgNodeId rep
 static void
 StoreCheckInterrupts(void *arg)
 {
-	CHECK_FOR_INTERRUPTS();
+	/* interrupts, and in maintenance passes the cost delay (vgmaintain.c) */
+	VgDelayPoint();
 }
 
 const VgGraphOps VgStoreOps = {

@@ -30,6 +30,11 @@
  *	  node reachable without any repair (core/vg_tree.c), so a VACUUM that
  *	  deleted nothing makes no pass over the index at all.
  *
+ *	  The maintenance worker (vgmaintain.c) marks the nodes of dead rows
+ *	  between VACUUMs and repairs around them with passes 2a to 3; pass 1
+ *	  then finds them marked already.  The two exclude each other with the
+ *	  repair lock (VgLockRepair).
+ *
  *	  Pass 4 marks the deleted nodes VG_NODE_FREE and empties their lists:
  *	  no live list links to them any more, so inserts may overwrite them
  *	  (vginsert.c).  The metapage records the lowest page with a free slot.
@@ -46,6 +51,7 @@
 #include "commands/vacuum.h"
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
+#include "storage/lmgr.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
@@ -95,27 +101,40 @@ RememberDeleted(VgVacuumState *vs, VgNodeId id)
 	vs->deleted_ids[vs->n_deleted_ids++] = id;
 }
 
-/* Pass 1 on one page: mark dead rows' nodes; note deleted and top nodes. */
+/*
+ * Pass 1 on one page: mark dead rows' nodes; note deleted and top nodes.
+ * Without a callback it only notes them, under a share lock: the
+ * maintenance worker marks dead rows itself (vgmaintain.c).
+ */
 static void
 MarkDeadOnPage(VgVacuumState *vs, BlockNumber blkno, IndexBulkDeleteResult *stats,
 			   IndexBulkDeleteCallback callback, void *callback_state,
 			   BufferAccessStrategy strategy)
 {
 	Buffer		buf = ReadBufferExtended(vs->index, MAIN_FORKNUM, blkno, RBM_NORMAL, strategy);
-	GenericXLogState *state;
+	GenericXLogState *state = NULL;
 	Page		page;
 	bool		changed = false;
 	OffsetNumber off = InvalidOffsetNumber;
 	VgNodeTuple t;
 
-	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	state = GenericXLogStart(vs->index);
-	page = GenericXLogRegisterBuffer(state, buf, 0);
+	if (callback != NULL)
+	{
+		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		state = GenericXLogStart(vs->index);
+		page = GenericXLogRegisterBuffer(state, buf, 0);
+	}
+	else
+	{
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		page = BufferGetPage(buf);
+	}
 	while ((t = VgNextNodeOnPage(vs->index, &vs->store.shape, page, blkno, &off)) != NULL)
 	{
 		VgNodeId	id = VgMakeNodeId(blkno, off, &vs->store.shape);
 
-		if (!(t->flags & VG_NODE_DELETED) && callback(&t->heaptid, callback_state))
+		if (callback != NULL && !(t->flags & VG_NODE_DELETED) &&
+			callback(&t->heaptid, callback_state))
 		{
 			t->flags |= VG_NODE_DELETED;
 			changed = true;
@@ -134,7 +153,7 @@ MarkDeadOnPage(VgVacuumState *vs, BlockNumber blkno, IndexBulkDeleteResult *stat
 	}
 	if (changed)
 		GenericXLogFinish(state);
-	else
+	else if (state != NULL)
 		GenericXLogAbort(state);
 	UnlockReleaseBuffer(buf);
 }
@@ -339,7 +358,7 @@ BypassDeleted(VgVacuumState *vs)
 
 		if (vg_visited_contains(&done, vs->deleted_ids[i]))
 			continue;
-		vacuum_delay_point();
+		VgDelayPoint();
 		st = vg_tree_bypass(&graph, &vs->deleted, vs->deleted_ids[i],
 							vg_tree_degree(vs->store.shape.m0), &done, &scratch);
 		if (st != VG_OK)
@@ -366,7 +385,7 @@ RepairGraph(VgVacuumState *vs, BlockNumber nblocks)
 		VgNodeTuple t;
 		int			n = 0;
 
-		vacuum_delay_point();
+		VgDelayPoint();
 		page = VgStoreLockPage(&vs->store, blkno, BUFFER_LOCK_SHARE);
 		while ((t = VgNextNodeOnPage(vs->index, shape, page, blkno, &off)) != NULL)
 			if (!(t->flags & VG_NODE_DELETED))
@@ -466,7 +485,7 @@ FreeDeleted(VgVacuumState *vs, BufferAccessStrategy strategy)
 
 	for (BlockNumber blkno = 1; blkno < nblocks; blkno++)
 	{
-		vacuum_delay_point();
+		VgDelayPoint();
 		if (FreeDeletedOnPage(vs, blkno, strategy) && first == InvalidBlockNumber)
 			first = blkno;
 	}
@@ -475,13 +494,14 @@ FreeDeleted(VgVacuumState *vs, BufferAccessStrategy strategy)
 
 /* Pass 1 over every page, with callback deciding which rows died. */
 static void
-ScanIndex(VgVacuumState *vs, IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
-		  IndexBulkDeleteCallback callback, void *callback_state)
+ScanIndex(VgVacuumState *vs, Relation index, BufferAccessStrategy strategy,
+		  IndexBulkDeleteResult *stats, IndexBulkDeleteCallback callback,
+		  void *callback_state)
 {
-	BlockNumber nblocks = RelationGetNumberOfBlocks(info->index);
+	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
 
-	vs->index = info->index;
-	VgStoreInit(&vs->store, info->index, true);
+	vs->index = index;
+	VgStoreInit(&vs->store, index, true);
 	vg_visited_init(&vs->deleted, 1024, VgPallocAllocator(CurrentMemoryContext));
 	for (int part = 0; part < VG_MAX_PARTITIONS; part++)
 	{
@@ -494,9 +514,89 @@ ScanIndex(VgVacuumState *vs, IndexVacuumInfo *info, IndexBulkDeleteResult *stats
 	vs->n_deleted_ids = vs->deleted_ids_size = 0;
 	for (BlockNumber blkno = 1; blkno < nblocks; blkno++)
 	{
-		vacuum_delay_point();
-		MarkDeadOnPage(vs, blkno, stats, callback, callback_state, info->strategy);
+		VgDelayPoint();
+		MarkDeadOnPage(vs, blkno, stats, callback, callback_state, strategy);
 	}
+}
+
+/*
+ * Passes 2a, 2 and 3 over the deleted nodes pass 1 found.  Ends with the
+ * pass 4 of VACUUM, which frees them, when free_slots: only VACUUM may,
+ * once the table no longer holds their rows' TIDs.
+ */
+static void
+RepairAndFree(VgVacuumState *vs, BlockNumber nblocks, bool free_slots,
+			  BufferAccessStrategy strategy)
+{
+	if (vs->deleted.count == 0)
+		return;
+	BypassDeleted(vs);
+	RepairGraph(vs, nblocks);
+	UpdateMeta(vs);
+	if (free_slots)
+		FreeDeleted(vs, strategy);
+}
+
+/*
+ * VACUUM and the maintenance worker exclude each other with a heavyweight
+ * lock on the metapage's number, as GIN's pending-list cleanup does:
+ * VACUUM waits for it, a maintenance pass skips an index it cannot take
+ * it on at once, and neither blocks inserts or scans.
+ */
+void
+VgLockRepair(Relation index)
+{
+	LockPage(index, VG_METAPAGE_BLKNO, ExclusiveLock);
+}
+
+bool
+VgTryLockRepair(Relation index)
+{
+	return ConditionalLockPage(index, VG_METAPAGE_BLKNO, ExclusiveLock);
+}
+
+void
+VgUnlockRepair(Relation index)
+{
+	UnlockPage(index, VG_METAPAGE_BLKNO, ExclusiveLock);
+}
+
+/* Is a VACUUM (or a vecgraph_maintain) waiting for the repair lock we hold? */
+bool
+VgRepairLockHasWaiters(Relation index)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_PAGE(tag, index->rd_lockInfo.lockRelId.dbId,
+					 index->rd_lockInfo.lockRelId.relId, VG_METAPAGE_BLKNO);
+	return LockHasWaiters(&tag, ExclusiveLock, false);
+}
+
+/*
+ * Repairs the graph around nodes already marked deleted -- by the
+ * maintenance worker, or by a VACUUM that was cancelled -- without freeing
+ * them.  The caller holds the repair lock.  Returns how many deleted nodes
+ * the index holds; *live receives its live node count.
+ */
+uint32
+VgRepairDeletedNodes(Relation index, BufferAccessStrategy strategy, double *live)
+{
+	VgVacuumState vs;
+	IndexBulkDeleteResult stats = {0};
+	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "vecgraph repair",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	uint32		deleted;
+
+	ScanIndex(&vs, index, strategy, &stats, NULL, NULL);
+	deleted = vs.deleted.count;
+	RepairAndFree(&vs, nblocks, false, strategy);
+	VgStoreRelease(&vs.store);
+	*live = vs.live;
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	return deleted;
 }
 
 IndexBulkDeleteResult *
@@ -507,29 +607,23 @@ vgbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 	BlockNumber nblocks = RelationGetNumberOfBlocks(info->index);
 	MemoryContext cxt;
 	MemoryContext old;
-	uint32		deleted_before;
 
 	/* the result outlives the working memory below */
 	if (stats == NULL)
 		stats = palloc0(sizeof(IndexBulkDeleteResult));
+	VgLockRepair(info->index);
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "vecgraph vacuum",
 								ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
-	ScanIndex(&vs, info, stats, callback, callback_state);
-	deleted_before = vs.deleted.count;
-	if (deleted_before > 0)
-	{
-		BypassDeleted(&vs);
-		RepairGraph(&vs, nblocks);
-		UpdateMeta(&vs);
-		FreeDeleted(&vs, info->strategy);
-	}
+	ScanIndex(&vs, info->index, info->strategy, stats, callback, callback_state);
+	RepairAndFree(&vs, nblocks, true, info->strategy);
 	VgStoreRelease(&vs.store);
 	stats->num_index_tuples = vs.live;
 	stats->num_pages = nblocks;
 
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
+	VgUnlockRepair(info->index);
 	return stats;
 }
 
