@@ -43,6 +43,7 @@ OBJS = \
 	src/vgpaths.o \
 	src/vgplanner.o \
 	src/vgscan.o \
+	src/vgstats.o \
 	src/vgstore.o \
 	src/vgtuple.o \
 	src/vgutils.o \

@@ -14,6 +14,7 @@
 #include "compat.h"
 #include "vecgraph.h"
 #include "vgam.h"
+#include "vgstats.h"
 
 PG_MODULE_MAGIC;
 
@@ -86,6 +87,7 @@ _PG_init(void)
 	VgInitReloptions();
 	VgInstallPlannerHook();
 	VgInstallPathsHook();
+	VgStatsInit();
 
 	MarkGUCPrefixReserved("vecgraph");
 }
