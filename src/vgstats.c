@@ -208,7 +208,9 @@ AddCounts(Oid indexid, const VgStatsCounts *counts)
 
 	LWLockAcquire(vg_stats->lock, LW_SHARED);
 	entry = hash_search(vg_stats_hash, &key, HASH_FIND, NULL);
-	if (entry == NULL)
+	/* a full table stays full until a reset: no exclusive lock for nothing */
+	if (entry == NULL &&
+		hash_get_num_entries(vg_stats_hash) < vg_stats_max_indexes)
 	{
 		LWLockRelease(vg_stats->lock);
 		LWLockAcquire(vg_stats->lock, LW_EXCLUSIVE);
