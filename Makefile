@@ -46,6 +46,7 @@ OBJS = \
 	src/vgplanner.o \
 	src/vgprewarm.o \
 	src/vgscan.o \
+	src/vgstats.o \
 	src/vgstore.o \
 	src/vgtesthooks.o \
 	src/vgtuple.o \

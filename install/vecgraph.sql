@@ -356,3 +356,23 @@ CREATE FUNCTION vecgraph_index_health(index regclass, recall_sample int DEFAULT 
 	OUT last_pass_duration interval, OUT recall float8,
 	OUT recall_sample_size int, OUT recall_at timestamptz)
 	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+
+-- Scan statistics (src/vgstats.c), counted in shared memory only when the
+-- server preloads vecgraph (shared_preload_libraries); otherwise
+-- vecgraph_stats() returns no rows and says so.  Volatile: other sessions
+-- change the counters.  Parallel safe: a worker reads the same shared memory
+-- and catalogs as its leader.  A caller sees the rows of the indexes whose
+-- owner's privileges it has, or with the privileges of pg_read_all_stats
+-- every index of this database; other rows are left out.
+
+CREATE FUNCTION vecgraph_stats()
+	RETURNS TABLE (index regclass, scans bigint, parallel_scans bigint,
+				   workers_planned bigint, workers_launched bigint,
+				   rounds bigint, rows_returned bigint)
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
+
+-- Forgets every index's counts, in every database: superusers only unless
+-- granted.
+CREATE FUNCTION vecgraph_stats_reset() RETURNS void
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
+REVOKE ALL ON FUNCTION vecgraph_stats_reset() FROM PUBLIC;

@@ -14,6 +14,7 @@
 #include "compat.h"
 #include "vecgraph.h"
 #include "vgam.h"
+#include "vgstats.h"
 #include "vgworker.h"
 
 PG_MODULE_MAGIC;
@@ -88,6 +89,7 @@ _PG_init(void)
 	VgInitReloptions();
 	VgInstallPlannerHook();
 	VgInstallPathsHook();
+	VgStatsInit();
 
 	MarkGUCPrefixReserved("vecgraph");
 }

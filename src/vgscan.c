@@ -46,6 +46,7 @@
 #include "vector.h"
 #include "vgam.h"
 #include "vgnodecache.h"
+#include "vgstats.h"
 
 /* One partition's search within a scan. */
 typedef struct VgPartScan
@@ -74,6 +75,7 @@ typedef struct VgScanOpaqueData
 	int64		n_returned;
 	bool		warned_memory;	/* the work_mem NOTICE was given */
 	BlockNumber heap_blocks;	/* the table's size when last looked at */
+	VgStatsCounts counts;		/* since the last flush to vgstats.c */
 } VgScanOpaqueData;
 
 typedef VgScanOpaqueData *VgScanOpaque;
@@ -82,6 +84,7 @@ typedef VgScanOpaqueData *VgScanOpaque;
 typedef struct VgParallelScanData
 {
 	pg_atomic_uint32 next_partition;
+	pg_atomic_uint32 counted;	/* a participant counted the scan (vgstats.c) */
 } VgParallelScanData;
 
 typedef VgParallelScanData *VgParallelScan;
@@ -133,6 +136,7 @@ vgrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int nord
 		memmove(scan->orderByData, orderbys, scan->numberOfOrderBys * sizeof(ScanKeyData));
 
 	ForgetLastRow(so);
+	VgStatsFlush(RelationGetRelid(scan->indexRelation), &so->counts);
 	MemoryContextReset(so->cxt);
 	so->started = false;
 	so->query = NULL;
@@ -260,6 +264,7 @@ NextOfPartition(void *arg, int stream, VgCandidate *out)
 		if (ps->final || so->n_returned >= vg_max_scan_tuples || !RoomToWiden(so))
 			return false;
 		CHECK_FOR_INTERRUPTS();
+		so->counts.n[VG_STAT_ROUNDS]++;
 		SearchPartition(so, ps, (int) Min((int64) ps->ef * 2,
 										  (int64) MaxAllocSize / (4 * sizeof(VgCandidate))));
 	}
@@ -291,6 +296,7 @@ StartScan(IndexScanDesc scan, VgScanOpaque so)
 	so->parts = palloc(sizeof(VgPartScan) * partitions);
 	if (scan->parallel_scan == NULL)
 	{
+		so->counts.n[VG_STAT_SCANS]++;
 		for (int part = 0; part < partitions; part++)
 			TakePartition(so, part);
 	}
@@ -300,6 +306,12 @@ StartScan(IndexScanDesc scan, VgScanOpaque so)
 			OffsetToPointer(scan->parallel_scan, scan->parallel_scan->ps_offset);
 		uint32		part;
 
+		/* the first participant to start counts the parallel scan, once */
+		if (pg_atomic_exchange_u32(&shared->counted, 1) == 0)
+		{
+			so->counts.n[VG_STAT_SCANS]++;
+			so->counts.n[VG_STAT_PARALLEL_SCANS]++;
+		}
 		while ((part = pg_atomic_fetch_add_u32(&shared->next_partition, 1)) < (uint32) partitions)
 			TakePartition(so, (int) part);
 	}
@@ -355,6 +367,7 @@ ReturnRow(IndexScanDesc scan, VgScanOpaque so, VgCandidate c, ItemPointer tid)
 	scan->xs_orderbyvals[0] = Float8GetDatum(OperatorDistance(so->store.shape.metric, c.distance));
 	scan->xs_orderbynulls[0] = false;
 	so->n_returned++;
+	so->counts.n[VG_STAT_ROWS_RETURNED]++;
 	if (so->raw_query != NULL && so->store.shape.metric != VG_METRIC_COSINE)
 	{
 		last_row.owner = so;
@@ -402,6 +415,7 @@ vgendscan(IndexScanDesc scan)
 	VgScanOpaque so = (VgScanOpaque) scan->opaque;
 
 	ForgetLastRow(so);
+	VgStatsFlush(RelationGetRelid(scan->indexRelation), &so->counts);
 	VgStoreRelease(&so->store);
 	MemoryContextDelete(so->cxt);
 	pfree(so);
@@ -421,6 +435,7 @@ vginitparallelscan(void *target)
 	VgParallelScan shared = target;
 
 	pg_atomic_init_u32(&shared->next_partition, 0);
+	pg_atomic_init_u32(&shared->counted, 0);
 }
 
 void
@@ -430,6 +445,7 @@ vgparallelrescan(IndexScanDesc scan)
 		OffsetToPointer(scan->parallel_scan, scan->parallel_scan->ps_offset);
 
 	pg_atomic_write_u32(&shared->next_partition, 0);
+	pg_atomic_write_u32(&shared->counted, 0);
 }
 
 /*
