@@ -80,7 +80,7 @@ REGRESS_OPTS = --inputdir=. --outputdir=$(or $(REGRESS_OUTDIR),.)
 ISOLATION = vecgraph_concurrency
 ISOLATION_OPTS = --load-extension=vecgraph $(if $(REGRESS_OUTDIR),--outputdir=$(REGRESS_OUTDIR)/isolation)
 
-EXTRA_CLEAN = results regression.diffs regression.out
+EXTRA_CLEAN = results regression.diffs regression.out .vg-test-hooks-*
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
@@ -90,7 +90,9 @@ PG_CFLAGS += -Wextra -Wno-unused-parameter -Wno-sign-compare \
 ifeq ($(WERROR),1)
 PG_CFLAGS += -Werror
 endif
-# make test builds in the functions only tests may call (src/vgtesthooks.c)
+# make test builds in the functions only tests may call (src/vgtesthooks.c);
+# a stamp named after the setting rebuilds them when it changes.
+VG_TEST_HOOKS ?= 0
 ifeq ($(VG_TEST_HOOKS),1)
 PG_CPPFLAGS += -DVG_TEST_HOOKS
 endif
@@ -108,6 +110,12 @@ endif
 
 # PGXS tracks no header dependencies; every object depends on every header.
 $(OBJS): $(wildcard $(srcdir)/src/*.h $(srcdir)/src/core/*.h)
+
+VG_HOOKS_STAMP = .vg-test-hooks-$(VG_TEST_HOOKS)
+src/vgtesthooks.o: $(VG_HOOKS_STAMP)
+$(VG_HOOKS_STAMP):
+	rm -f .vg-test-hooks-*
+	touch $@
 
 # The core never sees PostgreSQL's headers: a stray include is a build error.
 src/core/%.o: override CPPFLAGS = -I$(srcdir)/src/core

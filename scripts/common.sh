@@ -73,7 +73,7 @@ VG_BASE_PACKAGES=(make gcc libc6-dev postgresql-15 postgresql-server-dev-15
 vg_build_and_install()
 {
 	local bindir
-	make -C "$VG_ROOT" -s WERROR="${WERROR:-0}" >/dev/null
+	make -C "$VG_ROOT" -s WERROR="${WERROR:-0}" VG_TEST_HOOKS="${VG_TEST_HOOKS:-0}" >/dev/null
 	if [ -w "$("$PG_CONFIG" --pkglibdir)" ]; then
 		make -C "$VG_ROOT" -s install >/dev/null
 	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then

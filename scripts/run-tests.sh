@@ -38,7 +38,8 @@ fi
 rm -f "$core_log"
 
 vg_say "building and installing the extension"
-WERROR=1 vg_build_and_install
+# with the functions only tests may call (src/vgtesthooks.c)
+WERROR=1 VG_TEST_HOOKS=1 vg_build_and_install
 vg_start_cluster
 
 # run_regress NAME [PGOPTIONS]: pg_regress and isolation suites, tallied.
