@@ -344,7 +344,8 @@ typedef struct VgMaintResult
 } VgMaintResult;
 
 extern void VgDelayPoint(void);
-extern void VgMaintainIndex(Relation heap, Relation index, bool yield, VgMaintResult *res);
+extern void VgMaintainIndex(Relation heap, Relation index, bool yield, bool warm,
+							VgMaintResult *res);
 extern void VgReadMaintRecord(Relation index, VgMaintRecord *rec);
 extern void VgWriteRecall(Relation index, double recall, int sample, int k);
 
@@ -419,6 +420,7 @@ typedef struct VgStoreData
 									 * index, a slot its stores share */
 	int			partition;		/* the graph entry and offer_entry act on */
 	BlockNumber nblocks;		/* the index's size when last looked at */
+	BufferAccessStrategy strategy;	/* for whole-index walks; NULL: normal */
 } VgStoreData;
 
 typedef VgStoreData *VgStore;

@@ -287,13 +287,15 @@ MarkDeadRows(Relation heap, Relation index, const VgShape *shape,
  */
 static void
 LinkUnreached(Relation index, const VgShape *shape, int ef_construction,
-			  WalkTargets *targets, VgMaintResult *res)
+			  BufferAccessStrategy strategy, WalkTargets *targets, VgMaintResult *res)
 {
 	const VgAllocator *a = VgPallocAllocator(CurrentMemoryContext);
 	VgHnswParams params = VgHnswParamsOf(shape, ef_construction);
 	VgStoreData store;
 
 	VgStoreInit(&store, index, true);
+	/* a walk over the whole index must not push the hot pages out */
+	store.strategy = strategy;
 	for (int part = 0; part < shape->partitions; part++)
 	{
 		VgNodeId   *orphans;
@@ -430,10 +432,11 @@ VgReadMaintRecord(Relation index, VgMaintRecord *rec)
 /*
  * One pass over index of table heap (see the top of the file).  The caller
  * holds RowExclusiveLock on both and the repair lock.  With yield, the
- * pass gives way to sessions that wait for its locks (the worker's way).
+ * pass gives way to sessions that wait for its locks (the worker's way);
+ * with warm, it begins with a warm start (vgprewarm.c).
  */
 void
-VgMaintainIndex(Relation heap, Relation index, bool yield, VgMaintResult *res)
+VgMaintainIndex(Relation heap, Relation index, bool yield, bool warm, VgMaintResult *res)
 {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "vecgraph maintenance",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -452,6 +455,8 @@ VgMaintainIndex(Relation heap, Relation index, bool yield, VgMaintResult *res)
 		yield_to = &y;
 	PG_TRY();
 	{
+		if (warm)
+			VgPrewarmIndex(index);
 		MarkDeadRows(heap, index, &shape, strategy, res, targets);
 		res->dead_unvacuumed += res->dead_marked;
 
@@ -467,7 +472,7 @@ VgMaintainIndex(Relation heap, Relation index, bool yield, VgMaintResult *res)
 
 			VgRepairDeletedNodes(index, strategy, &live);
 		}
-		LinkUnreached(index, &shape, meta.ef_construction, targets, res);
+		LinkUnreached(index, &shape, meta.ef_construction, strategy, targets, res);
 	}
 	PG_FINALLY();
 	{
@@ -525,7 +530,7 @@ vecgraph_maintain(PG_FUNCTION_ARGS)
 	VacuumCostBalance = 0;
 	PG_TRY();
 	{
-		VgMaintainIndex(heap, index, false, &res);
+		VgMaintainIndex(heap, index, false, false, &res);
 	}
 	PG_FINALLY();
 	{

@@ -162,7 +162,7 @@ PinBlock(VgStore store, BlockNumber blkno)
 	if (*entry != InvalidBuffer &&
 		ReadRecentBuffer(store->index->rd_node, MAIN_FORKNUM, blkno, *entry))
 		return *entry;
-	buf = ReadBuffer(store->index, blkno);
+	buf = ReadBufferExtended(store->index, MAIN_FORKNUM, blkno, RBM_NORMAL, store->strategy);
 	*entry = buf;
 	return buf;
 }
@@ -181,6 +181,7 @@ VgStoreInit(VgStore store, Relation index, bool skip_deleted)
 	store->recent = NULL;
 	store->partition = 0;
 	store->nblocks = 0;
+	store->strategy = NULL;
 }
 
 /* The graph of the store's current partition. */

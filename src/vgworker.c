@@ -125,6 +125,7 @@ typedef struct VgWorkerShared
 
 static VgWorkerShared *shared = NULL;
 static VgWorkerSlot *my_slot = NULL;	/* in a worker: its database's */
+static char my_dbname[NAMEDATALEN];	/* for messages outside transactions */
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 
@@ -258,7 +259,7 @@ VgLeaveIfDatabaseWanted(void)
 	{
 		ereport(LOG,
 				(errmsg("vecgraph maintenance worker leaves database \"%s\": another session wants it to itself",
-						get_database_name(MyDatabaseId))));
+						my_dbname)));
 		proc_exit(0);
 	}
 }
@@ -342,13 +343,17 @@ SetState(VgWorkerState state, Oid index)
 	SpinLockRelease(&shared->mutex);
 }
 
+/* Is the extension installed here?  Notes the database's name too. */
 static bool
 ExtensionInstalled(void)
 {
 	bool		installed;
+	char	   *name;
 
 	StartTransactionCommand();
 	installed = OidIsValid(get_extension_oid("vecgraph", true));
+	name = get_database_name(MyDatabaseId);
+	strlcpy(my_dbname, name ? name : "?", sizeof(my_dbname));
 	CommitTransactionCommand();
 	return installed;
 }
@@ -441,9 +446,7 @@ MaintainOne(Oid indexoid, bool warm)
 	SetState(VG_WORKER_WORKING, indexoid);
 	pgstat_report_activity(STATE_RUNNING, psprintf("maintaining index %s", RelationGetRelationName(index)));
 	UseWorkerCostSettings();
-	if (warm)
-		VgPrewarmIndex(index);
-	VgMaintainIndex(heap, index, true, &res);
+	VgMaintainIndex(heap, index, true, warm, &res);
 	VgUnlockRepair(index);
 	SpinLockAcquire(&shared->mutex);
 	my_slot->nodes_repaired += res.dead_marked + res.unreachable_linked;
@@ -594,13 +597,15 @@ VgWorkerMain(Datum arg)
 	}
 }
 
-/* Starts a worker for dboid; its pid, or 0 when none could start. */
-static pid_t
-StartWorker(Oid dboid, bool from_launcher, bool wait)
+/*
+ * Starts a worker for dboid; false when no background worker slot is free.
+ * With pid, waits for it to start and returns its pid there (0 if it did
+ * not).
+ */
+static bool
+StartWorker(Oid dboid, bool from_launcher, pid_t *pid, BackgroundWorkerHandle **handle)
 {
 	BackgroundWorker bgw = {0};
-	BackgroundWorkerHandle *handle;
-	pid_t		pid = 0;
 
 	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
@@ -612,11 +617,11 @@ StartWorker(Oid dboid, bool from_launcher, bool wait)
 	bgw.bgw_main_arg = ObjectIdGetDatum(dboid);
 	bgw.bgw_extra[0] = from_launcher ? 'L' : 'S';
 	bgw.bgw_notify_pid = MyProcPid;
-	if (!RegisterDynamicBackgroundWorker(&bgw, &handle))
-		return 0;
-	if (wait && WaitForBackgroundWorkerStartup(handle, &pid) != BGWH_STARTED)
-		return 0;
-	return pid;
+	if (!RegisterDynamicBackgroundWorker(&bgw, handle))
+		return false;
+	if (pid != NULL && WaitForBackgroundWorkerStartup(*handle, pid) != BGWH_STARTED)
+		*pid = 0;
+	return true;
 }
 
 /* ---- the launcher ---- */
@@ -652,6 +657,47 @@ ConnectableDatabases(void)
 	return result;
 }
 
+/*
+ * The workers the launcher started, until they end: a worker claims its
+ * slot only once it has connected, and until then the launcher must not
+ * start another.
+ */
+static BackgroundWorkerHandle *started[VG_WORKER_SLOTS];
+static Oid	started_db[VG_WORKER_SLOTS];
+
+static bool
+StartedAndAlive(Oid dboid)
+{
+	for (int i = 0; i < VG_WORKER_SLOTS; i++)
+	{
+		pid_t		pid;
+
+		if (started[i] == NULL)
+			continue;
+		if (GetBackgroundWorkerPid(started[i], &pid) == BGWH_STOPPED)
+		{
+			pfree(started[i]);
+			started[i] = NULL;
+		}
+		else if (started_db[i] == dboid)
+			return true;
+	}
+	return false;
+}
+
+static void
+RememberStarted(Oid dboid, BackgroundWorkerHandle *handle)
+{
+	for (int i = 0; i < VG_WORKER_SLOTS; i++)
+		if (started[i] == NULL)
+		{
+			started[i] = handle;
+			started_db[i] = dboid;
+			return;
+		}
+	pfree(handle);
+}
+
 static void
 StartMissingWorkers(void)
 {
@@ -662,19 +708,25 @@ StartMissingWorkers(void)
 	{
 		Oid			dboid = lfirst_oid(lc);
 		VgWorkerSlot *slot;
+		BackgroundWorkerHandle *handle;
 		bool		start;
 
+		if (StartedAndAlive(dboid))
+			continue;
 		SpinLockAcquire(&shared->mutex);
 		slot = SlotFor(shared, dboid);
 		start = slot != NULL && !slot->held_back && !SlotBusy(slot);
 		SpinLockRelease(&shared->mutex);
-		if (start && StartWorker(dboid, true, false) == 0)
+		if (!start)
+			continue;
+		if (!StartWorker(dboid, true, NULL, &handle))
 		{
 			ereport(LOG,
 					(errmsg("vecgraph maintenance launcher could not start a worker"),
-					 errhint("Raise max_worker_processes.")));
+					 errhint("Raise max_worker_processes (%d now).", max_worker_processes)));
 			break;
 		}
+		RememberStarted(dboid, handle);
 	}
 	list_free(dbs);
 }
@@ -725,7 +777,8 @@ vecgraph_worker_start(PG_FUNCTION_ARGS)
 	VgWorkerShared *reg;
 	VgWorkerSlot *slot;
 	pid_t		running = 0;
-	pid_t		pid;
+	pid_t		pid = 0;
+	BackgroundWorkerHandle *handle;
 
 	RequireMaintainer("start the vecgraph maintenance worker");
 	if (RecoveryInProgress())
@@ -754,8 +807,7 @@ vecgraph_worker_start(PG_FUNCTION_ARGS)
 						get_database_name(MyDatabaseId))));
 		PG_RETURN_INT32(running);
 	}
-	pid = StartWorker(MyDatabaseId, false, true);
-	if (pid == 0)
+	if (!StartWorker(MyDatabaseId, false, &pid, &handle) || pid == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 				 errmsg("could not start the vecgraph maintenance worker"),
