@@ -3,7 +3,8 @@
 # speed on a shared machine.  Results go to stdout; docs/benchmarks.md keeps
 # the latest tables with the commands that produced them.
 #
-#   VG_BENCH=kernels|ann|scan|build|insert|all   which benchmarks to run
+#   VG_BENCH=kernels|ann|scan|build|insert|maintenance|all
+#                              which benchmarks to run
 #                              (default kernels, ann and build; scan takes
 #                              ~15 min, insert ~30 min)
 #     kernels  the distance-kernel micro-benchmark (test/bench/kernel_bench)
@@ -23,6 +24,9 @@
 #     insert   single-row INSERT throughput as the index grows to 1,000,000
 #              rows (test/bench/insert_bench.py; VG_INSERT_ARGS passes
 #              arguments)
+#     maintenance  the maintenance worker on Fashion-MNIST: a pass, queries
+#              with and without it, recall after deletes without VACUUM
+#              (test/bench/maint_bench.py; VG_MAINT_ARGS passes arguments)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -30,8 +34,8 @@ PY=/usr/bin/python3				# Debian's, which sees python3-numpy etc.
 VG_BENCH=${VG_BENCH:-all}
 
 case $VG_BENCH in
-	kernels | ann | scan | build | insert | all) ;;
-	*) vg_die "VG_BENCH must be kernels, ann, scan, build, insert or all (got '$VG_BENCH')" ;;
+	kernels | ann | scan | build | insert | maintenance | all) ;;
+	*) vg_die "VG_BENCH must be kernels, ann, scan, build, insert, maintenance or all (got '$VG_BENCH')" ;;
 esac
 
 # The core build's scaling: the same insertion code a parallel CREATE INDEX
@@ -78,6 +82,17 @@ bench_insert()
 	# that the figures are the index's, not the page cache's
 	VG_SHARED_BUFFERS=${VG_SHARED_BUFFERS:-4GB} vg_start_cluster
 	"$PY" "$VG_ROOT/test/bench/insert_bench.py" "${args[@]}"
+}
+
+bench_maintenance()
+{
+	vg_require_packages "${VG_BASE_PACKAGES[@]}" python3 python3-numpy python3-psycopg2
+	vg_is_root && vg_require_packages dataset-fashion-mnist
+	vg_build_and_install
+	vg_start_cluster
+	vg_say "the maintenance worker: test/bench/maint_bench.py ${VG_MAINT_ARGS:-}"
+	# shellcheck disable=SC2086
+	"$PY" "$VG_ROOT/test/bench/maint_bench.py" ${VG_MAINT_ARGS:-}
 }
 
 bench_kernels()
@@ -134,6 +149,9 @@ if [ "$VG_BENCH" = build ] || [ "$VG_BENCH" = all ]; then
 fi
 if [ "$VG_BENCH" = scan ]; then
 	bench_scan
+fi
+if [ "$VG_BENCH" = maintenance ]; then
+	bench_maintenance
 fi
 if [ "$VG_BENCH" = insert ]; then
 	bench_insert

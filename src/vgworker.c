@@ -208,7 +208,7 @@ DefineSettings(void)
 							 "Reads the upper levels and entry regions of every index into shared buffers after a restart.",
 							 NULL, &vg_worker_prewarm, true, PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("vecgraph.worker_recall_sample",
-							"Queries per pass with which the worker estimates an index's recall; 0 turns the estimate off.",
+							"Queries with which the worker estimates an index's recall, every ten naptimes; 0 turns the estimate off.",
 							NULL, &vg_worker_recall_sample, 10, 0, 1000, PGC_SIGHUP, 0,
 							NULL, NULL, NULL);
 }
@@ -379,7 +379,9 @@ ListIndexes(void)
 		{
 			Form_pg_class c = (Form_pg_class) GETSTRUCT(tup);
 
-			if (c->relkind == RELKIND_INDEX && c->relam == am)
+			/* other sessions' temporary tables are out of reach */
+			if (c->relkind == RELKIND_INDEX && c->relam == am &&
+				c->relpersistence != RELPERSISTENCE_TEMP)
 			{
 				MemoryContext old = MemoryContextSwitchTo(outer);
 
@@ -427,6 +429,32 @@ UseWorkerCostSettings(void)
 	VacuumPageHit = VacuumPageMiss = VacuumPageDirty = 0;
 }
 
+/*
+ * An exact answer scans the whole table, so the estimate is taken again
+ * only every ten naptimes: recall drifts slowly, and on a large table ten
+ * exact scans per pass would cost more than the pass.
+ */
+static bool
+RecallDue(Oid indexoid)
+{
+	VgMaintRecord rec;
+	Relation	index;
+
+	StartTransactionCommand();
+	index = try_relation_open(indexoid, AccessShareLock);
+	if (index == NULL)
+	{
+		CommitTransactionCommand();
+		return false;
+	}
+	VgReadMaintRecord(index, &rec);
+	relation_close(index, AccessShareLock);
+	CommitTransactionCommand();
+	return rec.recall_sample == 0 ||
+		TimestampDifferenceExceeds(rec.recall_at, GetCurrentTimestamp(),
+								   10 * vg_worker_naptime * 1000);
+}
+
 /* One index's maintenance, then its recall estimate, each in a transaction. */
 static void
 MaintainOne(Oid indexoid, bool warm)
@@ -455,7 +483,7 @@ MaintainOne(Oid indexoid, bool warm)
 	relation_close(heap, NoLock);
 	CommitTransactionCommand();
 
-	if (vg_worker_recall_sample > 0)
+	if (vg_worker_recall_sample > 0 && RecallDue(indexoid))
 	{
 		SetCurrentStatementStartTimestamp();
 		StartTransactionCommand();
