@@ -396,13 +396,17 @@ ListIndexes(void)
 	return result;
 }
 
-/* Locks and opens an index and its table, or says why not (NULL). */
+/*
+ * Locks and opens an index and its table, with the repair lock; NULL when
+ * a lock is taken or the index is gone, invalid or not ours any more.
+ */
 static Relation
 OpenForPass(Oid indexoid, Relation *heap)
 {
 	Oid			heapoid = IndexGetRelation(indexoid, true);
 	Relation	index;
 
+	*heap = NULL;
 	if (!OidIsValid(heapoid) || !ConditionalLockRelationOid(heapoid, RowExclusiveLock))
 		return NULL;
 	if (!ConditionalLockRelationOid(indexoid, RowExclusiveLock))
@@ -410,13 +414,16 @@ OpenForPass(Oid indexoid, Relation *heap)
 	/* dropped between the listing and the locks? */
 	*heap = try_relation_open(heapoid, NoLock);
 	index = try_relation_open(indexoid, NoLock);
-	if (*heap == NULL || index == NULL)
-		return NULL;
-	if (index->rd_rel->relam != get_index_am_oid("vecgraph", false) ||
-		!index->rd_index->indisvalid || !index->rd_index->indisready ||
-		!VgTryLockRepair(index))
-		return NULL;
-	return index;
+	if (*heap != NULL && index != NULL &&
+		index->rd_rel->relam == get_index_am_oid("vecgraph", false) &&
+		index->rd_index->indisvalid && index->rd_index->indisready &&
+		VgTryLockRepair(index))
+		return index;
+	if (index != NULL)
+		relation_close(index, NoLock);
+	if (*heap != NULL)
+		relation_close(*heap, NoLock);
+	return NULL;
 }
 
 static void
@@ -548,10 +555,14 @@ MaintainOneGuarded(Oid indexoid, bool warm)
 static void
 MaintainDatabase(void)
 {
-	List	   *indexes = ListIndexes();
+	List	   *indexes;
 	bool		warm = vg_worker_prewarm && !my_slot->warmed;
 	ListCell   *lc;
 
+	/* DROP EXTENSION ends the worker (the launcher looks again later) */
+	if (!ExtensionInstalled())
+		proc_exit(0);
+	indexes = ListIndexes();
 	foreach(lc, indexes)
 	{
 		MaintainOneGuarded(lfirst_oid(lc), warm);
@@ -614,8 +625,6 @@ VgWorkerMain(Datum arg)
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
 	if (!ClaimSlot(dboid, from_launcher))
-		proc_exit(0);
-	if (!ExtensionInstalled())
 		proc_exit(0);
 	pgstat_report_appname("vecgraph maintenance worker");
 	for (;;)

@@ -49,6 +49,8 @@ def parse_args(argv):
     p.add_argument("--clients", type=int, default=2)
     p.add_argument("--ef", type=int, default=40, help="vecgraph.ef_search (the default: 40)")
     p.add_argument("--synthetic", action="store_true", help="synthetic data even if Fashion-MNIST is there")
+    p.add_argument("--parts", default="pass,throughput,deletes",
+                   help="which of the three parts to run (comma-separated)")
     return p.parse_args(argv)
 
 
@@ -108,10 +110,11 @@ class Bench:
                 time.sleep(0.1)
 
     def wait_passes(self, n, timeout=600):
+        """Waits for n passes recorded on the index, and a recall estimate."""
         start = time.time()
         while time.time() - start < timeout:
-            row = self.one("SELECT passes FROM vecgraph_index_health(%s)", (INDEX,))
-            if row[0] >= n:
+            row = self.one("SELECT passes, recall FROM vecgraph_index_health(%s)", (INDEX,))
+            if row[0] >= n and row[1] is not None:
                 return
             time.sleep(0.2)
         raise RuntimeError("the worker made no pass in %d s" % timeout)
@@ -161,20 +164,36 @@ def main(argv):
     b = Bench(a)
     b.load(base, queries)
 
-    # 1. one pass
+    parts = set(a.parts.split(","))
+    if "pass" in parts:
+        one_pass(b)
+    if "throughput" in parts:
+        throughput(b, a)
+    if "deletes" in parts:
+        after_deletes(b, a, base, queries, name)
+    b.conn.close()
+
+
+def one_pass(b):
+    """1. A pass, unthrottled in a backend, and the worker's at its defaults."""
     b.sql("SET vacuum_cost_delay = 0")
     r = b.one("SELECT extract(epoch FROM duration) FROM vecgraph_maintain(%s)", (INDEX,))
     say("vecgraph_maintain(), unthrottled, nothing to repair: %.2f s" % r[0])
-    b.sql("SELECT vecgraph_worker_config(naptime => 30, cost_limit => 200, cost_delay => 2, "
+    # the worker's second pass (its first begins with the warm start), at
+    # the default cost settings; a 1 s naptime only to get there quickly
+    b.sql("SELECT vecgraph_worker_config(naptime => 1, cost_limit => 200, cost_delay => 2, "
           "prewarm => true, recall_sample => 10)")
     time.sleep(0.5)
     b.worker(True)
-    b.wait_passes(2)
+    b.wait_passes(3)
     r = b.one("SELECT extract(epoch FROM last_pass_duration), recall FROM vecgraph_index_health(%s)", (INDEX,))
-    say("the worker's pass at its defaults (cost delay 2 ms, limit 200): %.2f s; "
+    say("the worker's pass at its default cost settings (delay 2 ms, limit 200): %.2f s; "
         "its recall estimate (10 queries): %.3f" % (r[0], r[1]))
+    b.worker(False)
 
-    # 2. throughput with and without the worker
+
+def throughput(b, a):
+    """2. Queries per second with the worker and without, alternating."""
     for label, naptime in (("defaults (naptime 30 s)", 30), ("naptime 1 s", 1)):
         ratios = []
         for rnd in range(a.rounds):
@@ -189,25 +208,35 @@ def main(argv):
             % (label, statistics.median(ratios), a.rounds))
     b.worker(False, 30)
 
-    # 3. after deleting 30%, without VACUUM
+
+def after_deletes(b, a, base, queries, name):
+    """3. Recall and throughput after deleting 30%, without VACUUM: without
+    the worker, after the worker's first pass (marking, repair, walk, recall
+    estimate all done), and after VACUUM."""
+    b.sql("SELECT vecgraph_worker_config(naptime => 30)")
     keep = np.array([i for i in range(base.shape[0]) if i % 10 >= 3])
     gt = keep[datasets.exact_ground_truth(base[keep], queries, 10, "%s-maint-keep70" % name)]
     b.sql("DELETE FROM items WHERE id % 10 < 3")
     deleted = base.shape[0] - keep.size
     rec, qps = b.recall(queries, gt), b.pgbench()
     say("30%% deleted, no VACUUM, no worker: recall@10 %.4f, %.1f queries/s" % (rec, qps))
+    passes = b.one("SELECT passes FROM vecgraph_index_health(%s)", (INDEX,))[0]
     b.worker(True)
     t = time.time()
     while b.one("SELECT dead_nodes FROM vecgraph_index_health(%s)", (INDEX,))[0] < deleted:
         time.sleep(0.2)
     say("the worker marked the %d dead rows %.1f s after it started" % (deleted, time.time() - t))
+    while b.one("SELECT passes FROM vecgraph_index_health(%s)", (INDEX,))[0] <= passes:
+        time.sleep(0.2)
+    r = b.one("SELECT extract(epoch FROM last_pass_duration) FROM vecgraph_index_health(%s)", (INDEX,))
+    say("its pass (warm start, marking, repair, walk) took %.1f s at the default cost settings" % r[0])
+    time.sleep(5)               # its recall estimate, after the pass
     rec, qps = b.recall(queries, gt), b.pgbench()
     say("30%% deleted, no VACUUM, with the worker: recall@10 %.4f, %.1f queries/s" % (rec, qps))
     b.worker(False)
     b.sql("VACUUM items")
     rec, qps = b.recall(queries, gt), b.pgbench()
     say("after VACUUM: recall@10 %.4f, %.1f queries/s" % (rec, qps))
-    b.conn.close()
 
 
 if __name__ == "__main__":

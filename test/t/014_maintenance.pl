@@ -293,6 +293,10 @@ wait_for($dyn, 'postgres', q{SELECT dead_nodes FROM vecgraph_index_health('t_v_i
 	'it marks dead rows');
 is($dyn->safe_psql('postgres', 'SELECT vecgraph_worker_stop()'), 't', 'vecgraph_worker_stop() stops it');
 wait_for($dyn, 'postgres', qq{SELECT count(*) FROM pg_stat_activity WHERE pid = $pid}, 0, '... and it is gone');
+$pid = $dyn->safe_psql('postgres', 'SELECT vecgraph_worker_start()');
+$dyn->safe_psql('postgres', 'DROP EXTENSION vecgraph CASCADE');
+wait_for($dyn, 'postgres', qq{SELECT count(*) FROM pg_stat_activity WHERE pid = $pid}, 0,
+	'DROP EXTENSION ends the worker');
 $dyn->stop;
 
 done_testing();
