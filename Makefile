@@ -35,6 +35,7 @@ OBJS = \
 	src/vgam.o \
 	src/vgbuild.o \
 	src/vgcost.o \
+	src/vgfdw.o \
 	src/vghealth.o \
 	src/vginfo.o \
 	src/vginsert.o \
@@ -90,6 +91,10 @@ PG_CFLAGS += -Wextra -Wno-unused-parameter -Wno-sign-compare \
 ifeq ($(WERROR),1)
 PG_CFLAGS += -Werror
 endif
+# vgfdw.c talks to postgres_fdw's connections with libpq
+PG_CPPFLAGS += -I$(shell $(PG_CONFIG) --includedir)
+SHLIB_LINK += -lpq
+
 # make test builds in the functions only tests may call (src/vgtesthooks.c);
 # a stamp named after the setting rebuilds them when it changes.
 VG_TEST_HOOKS ?= 0

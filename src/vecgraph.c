@@ -89,6 +89,7 @@ _PG_init(void)
 	VgInitReloptions();
 	VgInstallPlannerHook();
 	VgInstallPathsHook();
+	VgInstallFdwHook();
 	VgStatsInit();
 
 	MarkGUCPrefixReserved("vecgraph");

@@ -374,6 +374,7 @@ extern bool vg_reuse_distances;
 extern bool vg_enable_parallel_scan;
 extern void VgInstallPlannerHook(void);
 extern void VgInstallPathsHook(void);
+extern void VgInstallFdwHook(void);
 extern Cost VgSearchCost(double rows, int partitions, int m, int dim, int ef);
 extern int	VgScanWorkers(int partitions, BlockNumber index_pages, int table_workers);
 extern double VgParallelShare(int partitions, int workers);
