@@ -3,7 +3,7 @@
 # speed on a shared machine.  Results go to stdout; docs/benchmarks.md keeps
 # the latest tables with the commands that produced them.
 #
-#   VG_BENCH=kernels|ann|scan|build|insert|maintenance|all
+#   VG_BENCH=kernels|ann|scan|build|insert|maintenance|shards|all
 #                              which benchmarks to run
 #                              (default kernels, ann and build; scan takes
 #                              ~15 min, insert ~30 min)
@@ -27,6 +27,8 @@
 #     maintenance  the maintenance worker on Fashion-MNIST: a pass, queries
 #              with and without it, recall after deletes without VACUUM
 #              (test/bench/maint_bench.py; VG_MAINT_ARGS passes arguments)
+#     shards   one server against two postgres_fdw shards, 200,000 x 128
+#              (test/bench/shard_bench.py; VG_SHARD_ARGS passes arguments)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -34,8 +36,8 @@ PY=/usr/bin/python3				# Debian's, which sees python3-numpy etc.
 VG_BENCH=${VG_BENCH:-all}
 
 case $VG_BENCH in
-	kernels | ann | scan | build | insert | maintenance | all) ;;
-	*) vg_die "VG_BENCH must be kernels, ann, scan, build, insert, maintenance or all (got '$VG_BENCH')" ;;
+	kernels | ann | scan | build | insert | maintenance | shards | all) ;;
+	*) vg_die "VG_BENCH must be kernels, ann, scan, build, insert, maintenance, shards or all (got '$VG_BENCH')" ;;
 esac
 
 # The core build's scaling: the same insertion code a parallel CREATE INDEX
@@ -95,6 +97,16 @@ bench_maintenance()
 	"$PY" "$VG_ROOT/test/bench/maint_bench.py" ${VG_MAINT_ARGS:-}
 }
 
+bench_shards()
+{
+	vg_require_packages "${VG_BASE_PACKAGES[@]}" python3 python3-numpy python3-psycopg2
+	vg_build_and_install
+	vg_start_cluster
+	vg_say "one server against two postgres_fdw shards: test/bench/shard_bench.py ${VG_SHARD_ARGS:-}"
+	# shellcheck disable=SC2086
+	"$PY" "$VG_ROOT/test/bench/shard_bench.py" ${VG_SHARD_ARGS:-}
+}
+
 bench_kernels()
 {
 	vg_require_packages make gcc libc6-dev
@@ -149,6 +161,9 @@ if [ "$VG_BENCH" = build ] || [ "$VG_BENCH" = all ]; then
 fi
 if [ "$VG_BENCH" = scan ]; then
 	bench_scan
+fi
+if [ "$VG_BENCH" = shards ]; then
+	bench_shards
 fi
 if [ "$VG_BENCH" = maintenance ]; then
 	bench_maintenance

@@ -155,8 +155,8 @@ def main(argv):
         base, test = datasets.load_fashion_mnist()
         name = "fashion-mnist"
     else:
-        base = datasets.synthetic_clustered(60000, 128, seed=3)
-        test = datasets.synthetic_clustered(a.queries, 128, seed=4)
+        x = datasets.synthetic_clustered(60000 + a.queries, 128, seed=3)
+        base, test = x[:60000], x[60000:]
         name = "synthetic-60000x128"
     queries = test[:a.queries]
     say("data: %s, %d rows x %d, %d queries, ef_search %d, %d pgbench clients x %d s"

@@ -187,9 +187,12 @@ note sprintf('rows (of about %d bytes) the shards send per LIMIT 10 query: %.1f 
 cmp_ok($union_rows, '<=', 20, 'the per-shard form sends at most 10 rows per shard');
 cmp_ok($small_fetch_rows, '<', $merge_rows, 'a smaller fetch_size sends fewer rows through Merge Append');
 
+my $on_shard1 = $coord->safe_psql('postgres', 'SELECT min(id) FROM items_1');
 $nodes{shard2}->stop;
 my ($rc, $out, $err) = $coord->psql('postgres', 'SELECT id FROM items ORDER BY v <-> (SELECT v FROM q WHERE qid = 1) LIMIT 10');
 like($err, qr/could not connect to server "shard2"/, 'a shard that is down gives a clear error');
+is($coord->safe_psql('postgres', "SELECT count(*) FROM items WHERE id = $on_shard1"), '1',
+	'a query pruned to the live shard still runs');
 
 $_->stop for ($coord, $nodes{shard1});
 done_testing();
