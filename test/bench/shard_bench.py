@@ -74,12 +74,16 @@ def setup(a, base):
     c = connect(COORD)
     cur = c.cursor()
     cur.execute("CREATE EXTENSION vecgraph; CREATE EXTENSION postgres_fdw")
+    cur.execute("SELECT current_user")
+    user = cur.fetchone()[0]
     cur.execute("CREATE TABLE items (id int, v vector(%d)) PARTITION BY HASH (id)" % a.dim)
     for i, db in enumerate(SHARDS):
         cur.execute("CREATE SERVER s%d FOREIGN DATA WRAPPER postgres_fdw OPTIONS "
                     "(host '%s', port '%s', dbname '%s', extensions 'vecgraph', batch_size '1000')"
                     % (i + 1, host, port, db))
-        cur.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER s%d" % (i + 1))
+        # the shard server's processes connect as this role, not as their OS user
+        cur.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER s%d OPTIONS (user '%s')"
+                    % (i + 1, user))
         cur.execute("CREATE FOREIGN TABLE items_%d PARTITION OF items FOR VALUES WITH "
                     "(MODULUS 2, REMAINDER %d) SERVER s%d OPTIONS (table_name 'items')"
                     % (i + 1, i, i + 1))
