@@ -138,18 +138,13 @@ typedef VgMetaPageData *VgMetaPage;
 typedef struct VgMaintRecord
 {
 	uint32		magic;			/* VG_MAINT_MAGIC once written */
-	uint32		last_dead_marked;	/* by the last pass */
+	uint32		recall_sample;	/* queries the recall estimate took; 0: none yet */
 	uint64		passes;
 	int64		last_start;		/* TimestampTz */
 	int64		last_end;
-	uint64		dead_marked;	/* nodes of dead rows marked, all passes */
-	uint64		unreachable_found;
+	uint64		unreachable_found;	/* all passes */
 	uint64		unreachable_linked;
-	uint32		last_unreachable_found;
-	uint32		last_unreachable_linked;
-	double		recall;			/* sampled recall estimate, if recall_sample */
-	uint32		recall_sample;	/* queries it was taken over; 0: none yet */
-	uint32		recall_k;
+	double		recall;			/* sampled recall@10 estimate */
 	int64		recall_at;
 } VgMaintRecord;
 
@@ -328,8 +323,7 @@ extern void VgLockRepair(Relation index);
 extern bool VgTryLockRepair(Relation index);
 extern void VgUnlockRepair(Relation index);
 extern bool VgRepairLockHasWaiters(Relation index);
-extern uint32 VgRepairDeletedNodes(Relation index, BufferAccessStrategy strategy,
-								   double *live);
+extern void VgRepairDeletedNodes(Relation index, BufferAccessStrategy strategy);
 
 /* vgmaintain.c */
 typedef struct VgMaintResult
@@ -347,7 +341,7 @@ extern void VgDelayPoint(void);
 extern void VgMaintainIndex(Relation heap, Relation index, bool yield, bool warm,
 							VgMaintResult *res);
 extern void VgReadMaintRecord(Relation index, VgMaintRecord *rec);
-extern void VgWriteRecall(Relation index, double recall, int sample, int k);
+extern void VgWriteRecall(Relation index, double recall, int sample);
 
 /* options */
 typedef struct VgOptions

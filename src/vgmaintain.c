@@ -340,13 +340,9 @@ RecordOnPage(Page page)
 	PageHeader	header = (PageHeader) page;
 	LocationIndex end = (LocationIndex) ((char *) (rec + 1) - (char *) page);
 
-	if (header->pd_lower < end)
+	if (header->pd_lower < end || rec->magic != VG_MAINT_MAGIC)
 	{
-		header->pd_lower = end;
-		memset(rec, 0, sizeof(VgMaintRecord));
-	}
-	if (rec->magic != VG_MAINT_MAGIC)
-	{
+		header->pd_lower = Max(header->pd_lower, end);
 		memset(rec, 0, sizeof(VgMaintRecord));
 		rec->magic = VG_MAINT_MAGIC;
 	}
@@ -376,10 +372,6 @@ RecordPass(VgMaintRecord *rec, const void *arg)
 	rec->passes++;
 	rec->last_start = res->start;
 	rec->last_end = res->end;
-	rec->last_dead_marked = res->dead_marked;
-	rec->dead_marked += res->dead_marked;
-	rec->last_unreachable_found = res->unreachable_found;
-	rec->last_unreachable_linked = res->unreachable_linked;
 	rec->unreachable_found += res->unreachable_found;
 	rec->unreachable_linked += res->unreachable_linked;
 }
@@ -388,7 +380,6 @@ typedef struct RecallFigures
 {
 	double		recall;
 	int			sample;
-	int			k;
 } RecallFigures;
 
 static void
@@ -398,14 +389,13 @@ RecordRecall(VgMaintRecord *rec, const void *arg)
 
 	rec->recall = f->recall;
 	rec->recall_sample = (uint32) f->sample;
-	rec->recall_k = (uint32) f->k;
 	rec->recall_at = GetCurrentTimestamp();
 }
 
 void
-VgWriteRecall(Relation index, double recall, int sample, int k)
+VgWriteRecall(Relation index, double recall, int sample)
 {
-	RecallFigures f = {recall, sample, k};
+	RecallFigures f = {recall, sample};
 
 	UpdateRecord(index, RecordRecall, &f);
 }
@@ -467,11 +457,7 @@ VgMaintainIndex(Relation heap, Relation index, bool yield, bool warm, VgMaintRes
 		 */
 		if (res->dead_unvacuumed > 0 &&
 			(res->dead_marked > 0 || meta.deleted_nodes != res->dead_unvacuumed))
-		{
-			double		live;
-
-			VgRepairDeletedNodes(index, strategy, &live);
-		}
+			VgRepairDeletedNodes(index, strategy);
 		LinkUnreached(index, &shape, meta.ef_construction, strategy, targets, res);
 	}
 	PG_FINALLY();

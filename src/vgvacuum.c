@@ -575,11 +575,10 @@ VgRepairLockHasWaiters(Relation index)
 /*
  * Repairs the graph around nodes already marked deleted -- by the
  * maintenance worker, or by a VACUUM that was cancelled -- without freeing
- * them.  The caller holds the repair lock.  Returns how many deleted nodes
- * the index holds; *live receives its live node count.
+ * them.  The caller holds the repair lock.
  */
-uint32
-VgRepairDeletedNodes(Relation index, BufferAccessStrategy strategy, double *live)
+void
+VgRepairDeletedNodes(Relation index, BufferAccessStrategy strategy)
 {
 	VgVacuumState vs;
 	IndexBulkDeleteResult stats = {0};
@@ -587,16 +586,12 @@ VgRepairDeletedNodes(Relation index, BufferAccessStrategy strategy, double *live
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "vecgraph repair",
 											  ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
-	uint32		deleted;
 
 	ScanIndex(&vs, index, strategy, &stats, NULL, NULL);
-	deleted = vs.deleted.count;
 	RepairAndFree(&vs, nblocks, false, strategy);
 	VgStoreRelease(&vs.store);
-	*live = vs.live;
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
-	return deleted;
 }
 
 IndexBulkDeleteResult *

@@ -397,8 +397,8 @@ ListIndexes(void)
 }
 
 /*
- * Locks and opens an index and its table, with the repair lock; NULL when
- * a lock is taken or the index is gone, invalid or not ours any more.
+ * Locks and opens an index and its table; NULL when a lock is taken or the
+ * index is gone, invalid or not ours any more.
  */
 static Relation
 OpenForPass(Oid indexoid, Relation *heap)
@@ -416,8 +416,7 @@ OpenForPass(Oid indexoid, Relation *heap)
 	index = try_relation_open(indexoid, NoLock);
 	if (*heap != NULL && index != NULL &&
 		index->rd_rel->relam == get_index_am_oid("vecgraph", false) &&
-		index->rd_index->indisvalid && index->rd_index->indisready &&
-		VgTryLockRepair(index))
+		index->rd_index->indisvalid && index->rd_index->indisready)
 		return index;
 	if (index != NULL)
 		relation_close(index, NoLock);
@@ -437,32 +436,33 @@ UseWorkerCostSettings(void)
 }
 
 /*
- * An exact answer scans the whole table, so the estimate is taken again
- * only every ten naptimes: recall drifts slowly, and on a large table ten
- * exact scans per pass would cost more than the pass.
+ * The recall estimate, when the worker takes one and the last is old: an
+ * exact answer scans the whole table, so it is taken again only every ten
+ * naptimes (recall drifts slowly, and on a large table ten exact scans per
+ * pass would cost more than the pass).
  */
-static bool
-RecallDue(Oid indexoid)
+static void
+EstimateRecallIfDue(Relation heap, Relation index)
 {
 	VgMaintRecord rec;
-	Relation	index;
+	double		recall;
 
-	StartTransactionCommand();
-	index = try_relation_open(indexoid, AccessShareLock);
-	if (index == NULL)
-	{
-		CommitTransactionCommand();
-		return false;
-	}
+	if (vg_worker_recall_sample == 0)
+		return;
 	VgReadMaintRecord(index, &rec);
-	relation_close(index, AccessShareLock);
-	CommitTransactionCommand();
-	return rec.recall_sample == 0 ||
-		TimestampDifferenceExceeds(rec.recall_at, GetCurrentTimestamp(),
-								   10 * vg_worker_naptime * 1000);
+	if (rec.recall_sample > 0 &&
+		!TimestampDifferenceExceeds(rec.recall_at, GetCurrentTimestamp(),
+									10 * vg_worker_naptime * 1000))
+		return;
+	recall = VgEstimateRecall(heap, index, vg_worker_recall_sample, 10);
+	if (!isnan(recall))
+		VgWriteRecall(index, recall, vg_worker_recall_sample);
 }
 
-/* One index's maintenance, then its recall estimate, each in a transaction. */
+/*
+ * One index in one transaction: the pass, under the repair lock (skipped
+ * when a VACUUM holds it), then the recall estimate.
+ */
 static void
 MaintainOne(Oid indexoid, bool warm)
 {
@@ -478,36 +478,22 @@ MaintainOne(Oid indexoid, bool warm)
 		CommitTransactionCommand();
 		return;
 	}
-	SetState(VG_WORKER_WORKING, indexoid);
-	pgstat_report_activity(STATE_RUNNING, psprintf("maintaining index %s", RelationGetRelationName(index)));
-	UseWorkerCostSettings();
-	VgMaintainIndex(heap, index, true, warm, &res);
-	VgUnlockRepair(index);
-	SpinLockAcquire(&shared->mutex);
-	my_slot->nodes_repaired += res.dead_marked + res.unreachable_linked;
-	SpinLockRelease(&shared->mutex);
+	if (VgTryLockRepair(index))
+	{
+		SetState(VG_WORKER_WORKING, indexoid);
+		pgstat_report_activity(STATE_RUNNING,
+							   psprintf("maintaining index %s", RelationGetRelationName(index)));
+		UseWorkerCostSettings();
+		VgMaintainIndex(heap, index, true, warm, &res);
+		VgUnlockRepair(index);
+		SpinLockAcquire(&shared->mutex);
+		my_slot->nodes_repaired += res.dead_marked + res.unreachable_linked;
+		SpinLockRelease(&shared->mutex);
+		EstimateRecallIfDue(heap, index);
+	}
 	relation_close(index, NoLock);
 	relation_close(heap, NoLock);
 	CommitTransactionCommand();
-
-	if (vg_worker_recall_sample > 0 && RecallDue(indexoid))
-	{
-		SetCurrentStatementStartTimestamp();
-		StartTransactionCommand();
-		index = OpenForPass(indexoid, &heap);
-		if (index != NULL)
-		{
-			double		recall;
-
-			VgUnlockRepair(index);
-			recall = VgEstimateRecall(heap, index, vg_worker_recall_sample, 10);
-			if (!isnan(recall))
-				VgWriteRecall(index, recall, vg_worker_recall_sample, 10);
-			relation_close(index, NoLock);
-			relation_close(heap, NoLock);
-		}
-		CommitTransactionCommand();
-	}
 }
 
 /*
