@@ -8,7 +8,7 @@
 #   make soak       the five-minute soak test (its 30 s version is in make test)
 
 EXTENSION = vecgraph
-EXTVERSION = 0.3.0
+EXTVERSION = 0.4.0
 MODULE_big = vecgraph
 
 OBJS = \
@@ -16,6 +16,10 @@ OBJS = \
 	src/core/distance_avx2.o \
 	src/core/distance_avx512.o \
 	src/core/distance_scalar.o \
+	src/core/half.o \
+	src/core/half_avx2.o \
+	src/core/half_avx512.o \
+	src/core/half_scalar.o \
 	src/core/vg_alloc.o \
 	src/core/vg_arena.o \
 	src/core/vg_heap.o \
@@ -65,7 +69,9 @@ DATA = \
 	install/$(EXTENSION)--0.1.0.sql \
 	install/$(EXTENSION)--0.1.0--0.2.0.sql \
 	install/$(EXTENSION)--0.2.0.sql \
-	install/$(EXTENSION)--0.2.0--0.3.0.sql
+	install/$(EXTENSION)--0.2.0--0.3.0.sql \
+	install/$(EXTENSION)--0.3.0.sql \
+	install/$(EXTENSION)--0.3.0--0.4.0.sql
 
 REGRESS = \
 	vector_io \

@@ -73,8 +73,10 @@ l2_step(__m256 acc, __m256 va, __m256 vb)
 }
 
 static VG_TARGET_AVX2 float
-avx2_l2_squared(const float *a, const float *b, size_t n)
+avx2_l2_squared(const void *va, const void *vb, size_t n)
 {
+	const float *a = va;
+	const float *b = vb;
 	__m256		acc0 = _mm256_setzero_ps();
 	__m256		acc1 = _mm256_setzero_ps();
 	__m256		acc2 = _mm256_setzero_ps();
@@ -107,8 +109,10 @@ avx2_l2_squared(const float *a, const float *b, size_t n)
 }
 
 static VG_TARGET_AVX2 float
-avx2_inner_product(const float *a, const float *b, size_t n)
+avx2_inner_product(const void *va, const void *vb, size_t n)
 {
+	const float *a = va;
+	const float *b = vb;
 	__m256		acc0 = _mm256_setzero_ps();
 	__m256		acc1 = _mm256_setzero_ps();
 	__m256		acc2 = _mm256_setzero_ps();
@@ -155,8 +159,10 @@ l1_step(__m256 acc, __m256 va, __m256 vb)
 }
 
 static VG_TARGET_AVX2 float
-avx2_l1(const float *a, const float *b, size_t n)
+avx2_l1(const void *va, const void *vb, size_t n)
 {
+	const float *a = va;
+	const float *b = vb;
 	__m256		acc0 = _mm256_setzero_ps();
 	__m256		acc1 = _mm256_setzero_ps();
 	__m256		acc2 = _mm256_setzero_ps();
@@ -226,8 +232,10 @@ cos_merge(CosAcc256 *dst, const CosAcc256 *src)
 }
 
 static VG_TARGET_AVX2 VgCosineParts
-avx2_cosine_parts(const float *a, const float *b, size_t n)
+avx2_cosine_parts(const void *va, const void *vb, size_t n)
 {
+	const float *a = va;
+	const float *b = vb;
 	CosAcc256	acc0;
 	CosAcc256	acc1;
 	CosAcc256	acc2;

@@ -60,8 +60,10 @@ l2_step(__m512 acc, __m512 va, __m512 vb)
 }
 
 static VG_TARGET_AVX512 float
-avx512_l2_squared(const float *a, const float *b, size_t n)
+avx512_l2_squared(const void *va, const void *vb, size_t n)
 {
+	const float *a = va;
+	const float *b = vb;
 	__m512		acc0 = _mm512_setzero_ps();
 	__m512		acc1 = _mm512_setzero_ps();
 	__m512		acc2 = _mm512_setzero_ps();
@@ -94,8 +96,10 @@ avx512_l2_squared(const float *a, const float *b, size_t n)
 }
 
 static VG_TARGET_AVX512 float
-avx512_inner_product(const float *a, const float *b, size_t n)
+avx512_inner_product(const void *va, const void *vb, size_t n)
 {
+	const float *a = va;
+	const float *b = vb;
 	__m512		acc0 = _mm512_setzero_ps();
 	__m512		acc1 = _mm512_setzero_ps();
 	__m512		acc2 = _mm512_setzero_ps();
@@ -139,8 +143,10 @@ l1_step(__m512 acc, __m512 va, __m512 vb)
 }
 
 static VG_TARGET_AVX512 float
-avx512_l1(const float *a, const float *b, size_t n)
+avx512_l1(const void *va, const void *vb, size_t n)
 {
+	const float *a = va;
+	const float *b = vb;
 	__m512		acc0 = _mm512_setzero_ps();
 	__m512		acc1 = _mm512_setzero_ps();
 	__m512		acc2 = _mm512_setzero_ps();
@@ -206,8 +212,10 @@ cos_merge(CosAcc512 *dst, const CosAcc512 *src)
 }
 
 static VG_TARGET_AVX512 VgCosineParts
-avx512_cosine_parts(const float *a, const float *b, size_t n)
+avx512_cosine_parts(const void *va, const void *vb, size_t n)
 {
+	const float *a = va;
+	const float *b = vb;
 	CosAcc512	acc0;
 	CosAcc512	acc1;
 	CosAcc512	acc2;

@@ -19,8 +19,10 @@
 #include "distance_impl.h"
 
 static float
-scalar_l2_squared(const float *a, const float *b, size_t n)
+scalar_l2_squared(const void *va, const void *vb, size_t n)
 {
+	const float *a = va;
+	const float *b = vb;
 	float		sum = 0.0f;
 	size_t		i;
 
@@ -34,8 +36,10 @@ scalar_l2_squared(const float *a, const float *b, size_t n)
 }
 
 static float
-scalar_inner_product(const float *a, const float *b, size_t n)
+scalar_inner_product(const void *va, const void *vb, size_t n)
 {
+	const float *a = va;
+	const float *b = vb;
 	float		sum = 0.0f;
 	size_t		i;
 
@@ -45,8 +49,10 @@ scalar_inner_product(const float *a, const float *b, size_t n)
 }
 
 static float
-scalar_l1(const float *a, const float *b, size_t n)
+scalar_l1(const void *va, const void *vb, size_t n)
 {
+	const float *a = va;
+	const float *b = vb;
 	float		sum = 0.0f;
 	size_t		i;
 
@@ -56,8 +62,10 @@ scalar_l1(const float *a, const float *b, size_t n)
 }
 
 static VgCosineParts
-scalar_cosine_parts(const float *a, const float *b, size_t n)
+scalar_cosine_parts(const void *va, const void *vb, size_t n)
 {
+	const float *a = va;
+	const float *b = vb;
 	VgCosineParts parts = {0.0f, 0.0f, 0.0f};
 	size_t		i;
 

@@ -40,8 +40,8 @@ typedef struct VgCosineParts
 	float		norm_b;			/* sum of b[i]^2 */
 } VgCosineParts;
 
-typedef float (*VgPairKernel) (const float *a, const float *b, size_t n);
-typedef VgCosineParts (*VgCosineKernel) (const float *a, const float *b,
+typedef float (*VgPairKernel) (const void *a, const void *b, size_t n);
+typedef VgCosineParts (*VgCosineKernel) (const void *a, const void *b,
 										 size_t n);
 
 /* One table per SIMD level; all entries are non-NULL. */

@@ -27,6 +27,7 @@
 #define VG_TEST_SUITES(X) \
 	X(distance) \
 	X(graph_support) \
+	X(half) \
 	X(hnsw) \
 	X(loser_tree) \
 	X(tree)

@@ -1,0 +1,185 @@
+/*-------------------------------------------------------------------------
+ *
+ * half_avx2.c
+ *	  Half-precision kernels and conversions for CPUs with AVX2, FMA and
+ *	  F16C.
+ *
+ * Eight halves load as 16 bytes and widen to eight floats in one F16C
+ * instruction; from there each step is the float kernel's step, with the
+ * same four accumulators (distance_avx2.c explains them).  A load reads
+ * half the bytes of a float kernel's, which is the point: a search's
+ * distances are bound by memory traffic more than by arithmetic.  The last
+ * 1-7 elements are copied into a zeroed block first, so nothing past the end
+ * of a vector is read.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <string.h>
+
+#include "half_impl.h"
+
+#ifdef VG_HAVE_X86_SIMD
+
+#include <cpuid.h>
+#include <immintrin.h>
+
+#define VG_TARGET_F16C __attribute__((target("avx2,fma,f16c")))
+
+#define LANES 8
+#define BLOCK (4 * LANES)
+
+/* CPUID leaf 1, ECX bit 29; AVX2 detection has already checked XSAVE. */
+int
+vg_cpu_has_f16c(void)
+{
+	unsigned int eax,
+				ebx,
+				ecx,
+				edx;
+
+	if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx))
+		return 0;
+	return (ecx & bit_F16C) != 0;
+}
+
+static inline VG_TARGET_F16C __m256
+load8(const VgHalf *p)
+{
+	return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) p));
+}
+
+/* The last rem (< LANES) halves, zero beyond them. */
+static inline VG_TARGET_F16C __m256
+load_tail(const VgHalf *p, size_t rem)
+{
+	VgHalf		block[LANES] = {0};
+
+	memcpy(block, p, rem * sizeof(VgHalf));
+	return load8(block);
+}
+
+static inline VG_TARGET_F16C float
+hsum256(__m256 v)
+{
+	__m128		lo = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+
+	lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+	lo = _mm_add_ss(lo, _mm_shuffle_ps(lo, lo, 1));
+	return _mm_cvtss_f32(lo);
+}
+
+static inline VG_TARGET_F16C __m256
+l2_step(__m256 acc, __m256 x, __m256 y)
+{
+	__m256		d = _mm256_sub_ps(x, y);
+
+	return _mm256_fmadd_ps(d, d, acc);
+}
+
+static inline VG_TARGET_F16C __m256
+ip_step(__m256 acc, __m256 x, __m256 y)
+{
+	return _mm256_fmadd_ps(x, y, acc);
+}
+
+static inline VG_TARGET_F16C __m256
+l1_step(__m256 acc, __m256 x, __m256 y)
+{
+	return _mm256_add_ps(acc, _mm256_andnot_ps(_mm256_set1_ps(-0.0f),
+											   _mm256_sub_ps(x, y)));
+}
+
+/*
+ * One loop shape for the three single-sum kernels; the step is inlined into
+ * each instance.
+ */
+#define HALF_PAIR_KERNEL(name, step) \
+static VG_TARGET_F16C float \
+name(const void *va, const void *vb, size_t n) \
+{ \
+	const VgHalf *a = va; \
+	const VgHalf *b = vb; \
+	__m256		acc0 = _mm256_setzero_ps(); \
+	__m256		acc1 = _mm256_setzero_ps(); \
+	__m256		acc2 = _mm256_setzero_ps(); \
+	__m256		acc3 = _mm256_setzero_ps(); \
+	size_t		i = 0; \
+\
+	for (; i + BLOCK <= n; i += BLOCK) \
+	{ \
+		acc0 = step(acc0, load8(a + i), load8(b + i)); \
+		acc1 = step(acc1, load8(a + i + LANES), load8(b + i + LANES)); \
+		acc2 = step(acc2, load8(a + i + 2 * LANES), load8(b + i + 2 * LANES)); \
+		acc3 = step(acc3, load8(a + i + 3 * LANES), load8(b + i + 3 * LANES)); \
+	} \
+	for (; i + LANES <= n; i += LANES) \
+		acc0 = step(acc0, load8(a + i), load8(b + i)); \
+	if (i < n) \
+		acc1 = step(acc1, load_tail(a + i, n - i), load_tail(b + i, n - i)); \
+	return hsum256(_mm256_add_ps(_mm256_add_ps(acc0, acc1), \
+								 _mm256_add_ps(acc2, acc3))); \
+}
+
+HALF_PAIR_KERNEL(f16c_l2_squared, l2_step)
+HALF_PAIR_KERNEL(f16c_inner_product, ip_step)
+HALF_PAIR_KERNEL(f16c_l1, l1_step)
+
+static VG_TARGET_F16C VgCosineParts
+f16c_cosine_parts(const void *va, const void *vb, size_t n)
+{
+	const VgHalf *a = va;
+	const VgHalf *b = vb;
+	__m256		dot = _mm256_setzero_ps();
+	__m256		norm_a = _mm256_setzero_ps();
+	__m256		norm_b = _mm256_setzero_ps();
+	VgCosineParts parts;
+	size_t		i = 0;
+
+	for (; i < n; i += LANES)
+	{
+		__m256		x = i + LANES <= n ? load8(a + i) : load_tail(a + i, n - i);
+		__m256		y = i + LANES <= n ? load8(b + i) : load_tail(b + i, n - i);
+
+		dot = _mm256_fmadd_ps(x, y, dot);
+		norm_a = _mm256_fmadd_ps(x, x, norm_a);
+		norm_b = _mm256_fmadd_ps(y, y, norm_b);
+	}
+	parts.dot = hsum256(dot);
+	parts.norm_a = hsum256(norm_a);
+	parts.norm_b = hsum256(norm_b);
+	return parts;
+}
+
+VG_TARGET_F16C void
+vg_f16c_half_to_floats(float *out, const VgHalf *in, size_t n)
+{
+	size_t		i = 0;
+
+	for (; i + LANES <= n; i += LANES)
+		_mm256_storeu_ps(out + i, load8(in + i));
+	for (; i < n; i++)
+		out[i] = vg_half_to_float(in[i]);
+}
+
+VG_TARGET_F16C void
+vg_f16c_floats_to_half(VgHalf *out, const float *in, size_t n)
+{
+	size_t		i = 0;
+
+	for (; i + LANES <= n; i += LANES)
+		_mm_storeu_si128((__m128i *) (out + i),
+						 _mm256_cvtps_ph(_mm256_loadu_ps(in + i),
+										 _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+	for (; i < n; i++)
+		out[i] = vg_float_to_half(in[i]);
+}
+
+const VgDistanceKernels vg_half_kernels_avx2 = {
+	.level = VG_SIMD_AVX2,
+	.l2_squared = f16c_l2_squared,
+	.inner_product = f16c_inner_product,
+	.l1 = f16c_l1,
+	.cosine_parts = f16c_cosine_parts,
+};
+
+#endif							/* VG_HAVE_X86_SIMD */
