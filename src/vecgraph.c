@@ -20,6 +20,7 @@
 PG_MODULE_MAGIC;
 
 const VgDistanceKernels *VgKernels = NULL;
+const VgDistanceKernels *VgHalfKernels = NULL;
 
 /*
  * vecgraph.simd: "auto" picks the best level the CPU supports; the others
@@ -59,10 +60,23 @@ CheckSimdSetting(int *newval, void **extra, GucSource source)
 	return true;
 }
 
+/*
+ * Half kernels at the same level, or the best one below it on a CPU with
+ * AVX but without F16C.
+ */
+static const VgDistanceKernels *
+HalfKernelsAt(VgSimdLevel level)
+{
+	while (vg_half_kernels(level) == NULL)
+		level--;
+	return vg_half_kernels(level);
+}
+
 static void
 AssignSimdSetting(int newval, void *extra)
 {
 	VgKernels = vg_distance_kernels(SimdLevelFor(newval));
+	VgHalfKernels = HalfKernelsAt(SimdLevelFor(newval));
 }
 
 void		_PG_init(void);
@@ -71,6 +85,7 @@ void
 _PG_init(void)
 {
 	VgKernels = vg_distance_kernels(vg_simd_detect());
+	VgHalfKernels = HalfKernelsAt(vg_simd_detect());
 
 	DefineCustomEnumVariable("vecgraph.simd",
 							 "Selects the instruction set of the distance kernels.",

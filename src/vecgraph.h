@@ -9,6 +9,7 @@
 #define VECGRAPH_H
 
 #include "core/vg_distance.h"
+#include "core/vg_half.h"
 
 /*
  * The distance kernels in force in this backend, chosen in _PG_init from the
@@ -16,5 +17,8 @@
  * module is loaded.
  */
 extern const VgDistanceKernels *VgKernels;
+
+/* The same for half-precision vectors (core/vg_half.h), chosen alike. */
+extern const VgDistanceKernels *VgHalfKernels;
 
 #endif							/* VECGRAPH_H */
