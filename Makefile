@@ -58,6 +58,7 @@ OBJS = \
 	src/vgutils.o \
 	src/vgvacuum.o \
 	src/vgvalidate.o \
+	src/vgvector.o \
 	src/vgworker.o \
 	src/vgwrite.o
 

@@ -19,7 +19,8 @@
  *		VgNodeId upper				its upper tuple, or VG_NO_NODE
  *		VgNodeId links0[m0]			level-0 neighbours (m0 = 2m), tree
  *									links first (core/vg_tree.c)
- *		float	vector[dim]			normalised for cosine
+ *		vector						normalised for cosine: float4[dim], or
+ *									with storage = 'half' a VgHalfVector
  *
  *	  An upper tuple holds the lists of levels 1..level, each a uint32 count
  *	  and m ids.  Only about one node in m has one, and a search reads them
@@ -55,6 +56,7 @@
 
 #include "core/vg_graph.h"
 #include "core/vg_arena.h"
+#include "core/vg_half.h"
 #include "core/vg_hnsw.h"
 
 #define VG_MAGIC			0x56474931	/* "VGI1" */
@@ -85,8 +87,35 @@ typedef enum VgMetricKind
 #define VG_DISTANCE_PROC	1
 #define VG_NPROCS			1
 
-/* Limits.  Dimensions: a node with its lists must fit a page. */
-#define VG_MAX_DIM			2000
+/*
+ * How node tuples keep vectors (reloption "storage"): float4 elements, or
+ * half precision, half the bytes, ranked by half-precision distances.
+ */
+typedef enum VgStorage
+{
+	VG_STORAGE_FLOAT = 0,
+	VG_STORAGE_HALF = 1
+} VgStorage;
+
+/*
+ * A half-storage vector: what rounding to half lost and the norm of the
+ * vector as indexed (for lower bounds of exact distances, vgvector.c),
+ * then the elements.  error is an L1 norm in L1 indexes, else an L2 norm.
+ */
+typedef struct VgHalfVector
+{
+	float		error;
+	float		norm;
+	VgHalf		x[FLEXIBLE_ARRAY_MEMBER];
+} VgHalfVector;
+
+/*
+ * Limits.  Dimensions: a node with its lists must fit a page, which at the
+ * default m leaves room for 2,000 float or 4,000 half elements.
+ */
+#define VG_MAX_DIM_FLOAT	2000
+#define VG_MAX_DIM_HALF		4000
+#define VG_MAX_DIM			VG_MAX_DIM_HALF
 #define VG_MIN_M			2
 #define VG_MAX_M			100
 #define VG_DEFAULT_M		16
@@ -127,6 +156,7 @@ typedef struct VgMetaPageData
 typedef VgMetaPageData *VgMetaPage;
 
 #define VG_META_KEEP_PRUNED 0x01	/* inserts fill new lists to m */
+#define VG_META_HALF		0x02	/* storage = 'half' (format 2 still) */
 
 #define VgPageGetMeta(page) ((VgMetaPage) PageGetContents(page))
 
@@ -201,6 +231,8 @@ typedef struct VgShape
 	int			partitions;
 	VgMetricKind metric;
 	bool		keep_pruned;	/* the keep_pruned reloption, as built */
+	VgStorage	storage;
+	bool		half_input;		/* the column is halfvec, not vector */
 } VgShape;
 
 /*
@@ -220,17 +252,26 @@ VgPartitionOf(ItemPointer tid, int partitions)
 	return (int) ((x >> 32) % (uint64) partitions);
 }
 
-static inline float *
+/* Bytes of one stored vector. */
+static inline Size
+VgVectorBytes(const VgShape *s)
+{
+	if (s->storage == VG_STORAGE_HALF)
+		return offsetof(VgHalfVector, x) + sizeof(VgHalf) * s->dim;
+	return sizeof(float) * s->dim;
+}
+
+static inline void *
 VgNodeVector(VgNodeTuple t, const VgShape *s)
 {
-	return (float *) (t->links0 + s->m0);
+	return t->links0 + s->m0;
 }
 
 static inline Size
 VgNodeTupleSize(const VgShape *s)
 {
 	return MAXALIGN(offsetof(VgNodeTupleData, links0) +
-					sizeof(VgNodeId) * s->m0 + sizeof(float) * s->dim);
+					sizeof(VgNodeId) * s->m0 + VgVectorBytes(s));
 }
 
 /*
@@ -291,12 +332,12 @@ extern Relation OpenVecgraphIndex(Oid relid);
 extern void VgReadShape(Relation index, VgShape *shape);
 extern void VgReadMeta(Relation index, VgMetaPageData *meta);
 extern VgMetricKind VgIndexMetric(Relation index);
-extern VgMetric VgCoreMetric(VgMetricKind metric, int dim);
+extern VgMetric VgCoreMetric(const VgShape *shape);
 extern VgHnswParams VgHnswParamsOf(const VgShape *shape, int ef_construction);
 extern bool VgPrepareVector(VgMetricKind metric, float *x, int dim);
 extern BlockNumber VgMaxNodeBlocks(const VgShape *shape);
 extern double VgEstimateRows(Relation heap);
-extern double VgIndexedRowsBound(Relation heap, Relation index, int dim);
+extern double VgIndexedRowsBound(Relation heap, Relation index, const VgShape *shape);
 extern uint32 VgArenaCapacityWithin(const VgShape *shape, Size budget);
 
 /* vgtuple.c: tuples of a page, checked (see there) */
@@ -352,12 +393,14 @@ typedef struct VgOptions
 	int			ef_construction;
 	int			partitions_offset;	/* "auto" or 1 .. 64 */
 	bool		keep_pruned;
+	int			storage_offset; /* "float" or "half"; 0: by column type */
 } VgOptions;
 
 extern bytea *vgoptions(Datum reloptions, bool validate);
 extern int	VgOptionM(Relation index);
 extern int	VgOptionEfConstruction(Relation index);
 extern bool VgOptionKeepPruned(Relation index);
+extern VgStorage VgOptionStorage(Relation index, bool half_input);
 extern int	VgOptionPartitions(Relation index, double rows);
 extern void VgInitReloptions(void);
 extern void VgDefineSettings(void);
@@ -430,12 +473,20 @@ extern VgNodeTuple VgStoreLockNode(VgStore store, VgNodeId id, int mode);
 extern Page VgStoreLockPage(VgStore store, BlockNumber blkno, int mode);
 extern void VgStoreUnlock(VgStore store);
 extern VgNodeId VgStoreAddNode(VgStore store, ItemPointer heaptid,
-							   const float *vector, int level);
+							   const void *vector, int level);
 
 /* vginsert.c */
 extern int	VgRandomLevel(int m);
-extern void VgInsertVector(VgStore store, ItemPointer heaptid, const float *vector);
-extern float *VgValueToVector(Datum value, const VgShape *shape, Relation index);
+extern void VgInsertVector(VgStore store, ItemPointer heaptid, const void *vector);
+
+/* vgvector.c: vectors as the index keeps them */
+extern bool VgIndexTakesHalfvec(Relation index);
+extern void *VgValueToStored(Datum value, const VgShape *shape, Relation index,
+							 bool query);
+extern void VgStoredToFloats(const VgShape *shape, const void *stored, float *out);
+extern struct Vector *VgFloatsToValue(const VgShape *shape, const float *x);
+extern double VgHalfLowerBound(const VgShape *shape, float ranking,
+							   const VgHalfVector *query, float error, float norm);
 
 /* vgwrite.c */
 extern void VgWriteInitMetaPage(Relation index, const VgMetaPageData *meta);

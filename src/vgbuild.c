@@ -90,6 +90,8 @@ InitShape(Relation heap, Relation index, VgShape *shape, int *ef_construction)
 	shape->m = VgOptionM(index);
 	shape->m0 = 2 * shape->m;
 	shape->metric = VgIndexMetric(index);
+	shape->half_input = VgIndexTakesHalfvec(index);
+	shape->storage = VgOptionStorage(index, shape->half_input);
 	shape->keep_pruned = VgOptionKeepPruned(index);
 	*ef_construction = VgOptionEfConstruction(index);
 
@@ -105,11 +107,16 @@ InitShape(Relation heap, Relation index, VgShape *shape, int *ef_construction)
 				 errmsg("column does not have dimensions"),
 				 errhint("Declare the column with a dimension count, as in vector(3).")));
 	shape->dim = typmod;
-	if (shape->dim > VG_MAX_DIM)
+	if (shape->dim > (shape->storage == VG_STORAGE_HALF ? VG_MAX_DIM_HALF : VG_MAX_DIM_FLOAT))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("vecgraph indexes hold at most %d dimensions, the column has %d",
-						VG_MAX_DIM, shape->dim)));
+				 errmsg("vecgraph indexes with %s storage hold at most %d dimensions, the column has %d",
+						shape->storage == VG_STORAGE_HALF ? "half" : "float",
+						shape->storage == VG_STORAGE_HALF ? VG_MAX_DIM_HALF : VG_MAX_DIM_FLOAT,
+						shape->dim),
+				 shape->storage == VG_STORAGE_FLOAT && shape->dim <= VG_MAX_DIM_HALF ?
+				 errhint("Build the index WITH (storage = 'half') to index up to %d dimensions.",
+						 VG_MAX_DIM_HALF) : 0));
 	if (VgNodeTupleSize(shape) > VG_MAX_ITEM_SIZE)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -124,12 +131,13 @@ InitShape(Relation heap, Relation index, VgShape *shape, int *ef_construction)
 static void
 ResizeArena(VgBuildState *bs, uint32 capacity)
 {
-	Size		size = vg_arena_size(capacity, bs->shape.dim, bs->shape.m);
+	Size		size = vg_arena_size(capacity, VgVectorBytes(&bs->shape), bs->shape.m);
 	void	   *mem = MemoryContextAllocHuge(CurrentMemoryContext, size + 64);
 	void	   *aligned = (void *) TYPEALIGN(64, mem);
 
 	if (bs->arena == NULL)
-		bs->arena = vg_arena_init(aligned, capacity, bs->shape.dim, bs->shape.m, false);
+		bs->arena = vg_arena_init(aligned, capacity, VgVectorBytes(&bs->shape),
+								  bs->shape.m, false);
 	else
 	{
 		bs->arena = vg_arena_grow(bs->arena, aligned, capacity);
@@ -177,7 +185,7 @@ SpillToDisk(VgBuildState *bs)
 }
 
 static void
-AddInMemory(VgBuildState *bs, ItemPointer tid, const float *vector)
+AddInMemory(VgBuildState *bs, ItemPointer tid, const void *vector)
 {
 	int			level = vg_hnsw_random_level(bs->params.level_mult, &bs->rng);
 	int			partition = VgPartitionOf(tid, bs->shape.partitions);
@@ -208,14 +216,14 @@ BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 {
 	VgBuildState *bs = state;
 	MemoryContext old;
-	float	   *vector;
+	void	   *vector;
 
 	bs->heap_tuples++;
 	if (isnull[0])
 		return;
 
 	old = MemoryContextSwitchTo(bs->tuple_cxt);
-	vector = VgValueToVector(values[0], &bs->shape, index);
+	vector = VgValueToStored(values[0], &bs->shape, index, false);
 	if (vector != NULL)
 	{
 		if (bs->on_disk)
@@ -237,7 +245,7 @@ static void
 InitBuildState(VgBuildState *bs, Relation heap, Relation index,
 			   const VgShape *shape, int ef_construction)
 {
-	double		bound = VgIndexedRowsBound(heap, index, shape->dim);
+	double		bound = VgIndexedRowsBound(heap, index, shape);
 	double		rows = bound >= 0 ? bound : heap->rd_rel->reltuples;
 	uint32		fits;
 
@@ -253,7 +261,7 @@ InitBuildState(VgBuildState *bs, Relation heap, Relation index,
 	bs->ops = vg_arena_ops;
 	bs->ops.check_interrupts = CheckInterrupts;
 	bs->graph.ops = &bs->ops;
-	bs->graph.metric = VgCoreMetric(bs->shape.metric, bs->shape.dim);
+	bs->graph.metric = VgCoreMetric(&bs->shape);
 
 	/* start near the table's size when it is known, within the budget */
 	fits = VgArenaCapacityWithin(&bs->shape, bs->budget);
@@ -264,7 +272,7 @@ InitBuildState(VgBuildState *bs, Relation heap, Relation index,
 				 errdetail("Rows past that are inserted into the index on disk, which is much slower."),
 				 errhint("Set maintenance_work_mem to %zu MB or more to build the index in memory.",
 						 (vg_arena_size((uint32) Min(rows, (double) (PG_UINT32_MAX - 1)),
-										shape->dim, shape->m) >> 20) + 1)));
+										VgVectorBytes(shape), shape->m) >> 20) + 1)));
 	ResizeArena(bs, (uint32) Max(VG_INITIAL_CAPACITY,
 								 Min(rows > 0 ? rows * 1.05 : 0, (double) fits)));
 	if (vg_insert_scratch_init(&bs->scratch, &bs->params, VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
@@ -281,7 +289,7 @@ VgFinishArena(Relation index, const VgShape *shape, int ef_construction,
 {
 	VgHnswParams params = VgHnswParamsOf(shape, ef_construction);
 	VgGraphOps	ops = vg_arena_ops;
-	VgGraph		graph = vg_arena_graph(arena, VgCoreMetric(shape->metric, shape->dim));
+	VgGraph		graph = vg_arena_graph(arena, VgCoreMetric(shape));
 	VgInsertScratch scratch;
 	uint32		linked = 0;
 	instr_time	start,

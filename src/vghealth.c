@@ -75,8 +75,10 @@ SampleVector(Relation index, const VgShape *shape, BlockNumber nblocks)
 	while ((t = VgNextNodeOnPage(index, shape, BufferGetPage(buf), blkno, &off)) != NULL)
 		if (!(t->flags & (VG_NODE_DELETED | VG_NODE_FREE)))
 		{
-			v = InitVector(shape->dim);
-			memcpy(v->x, VgNodeVector(t, shape), sizeof(float) * shape->dim);
+			float	   *x = palloc(sizeof(float) * shape->dim);
+
+			VgStoredToFloats(shape, VgNodeVector(t, shape), x);
+			v = VgFloatsToValue(shape, x);
 			break;
 		}
 	UnlockReleaseBuffer(buf);

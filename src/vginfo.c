@@ -398,7 +398,7 @@ HeapCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	if (hs->cs->img->shape.metric == VG_METRIC_COSINE)
 	{
 		MemoryContext old = MemoryContextSwitchTo(hs->row_cxt);
-		bool		zero = VgValueToVector(values[0], &hs->cs->img->shape, index) == NULL;
+		bool		zero = VgValueToStored(values[0], &hs->cs->img->shape, index, true) == NULL;
 
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(hs->row_cxt);

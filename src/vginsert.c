@@ -48,7 +48,7 @@ VgRandomLevel(int m)
 
 /* A node tuple image with empty lists (palloc'd). */
 static VgNodeTuple
-MakeNodeTuple(const VgShape *shape, ItemPointer heaptid, const float *vector, int level,
+MakeNodeTuple(const VgShape *shape, ItemPointer heaptid, const void *vector, int level,
 			  int partition)
 {
 	VgNodeTuple t = palloc0(VgNodeTupleSize(shape));
@@ -57,7 +57,7 @@ MakeNodeTuple(const VgShape *shape, ItemPointer heaptid, const float *vector, in
 	t->level = (uint8) level;
 	t->partition = (uint8) partition;
 	t->upper = VG_NO_NODE;
-	memcpy(VgNodeVector(t, shape), vector, sizeof(float) * shape->dim);
+	memcpy(VgNodeVector(t, shape), vector, VgVectorBytes(shape));
 	return t;
 }
 
@@ -177,7 +177,7 @@ PlaceTuples(VgStore store, VgNodeTuple node, VgUpperTuple upper)
  */
 static VgNodeId
 ReuseOnPage(VgStore store, BlockNumber blkno, ItemPointer heaptid,
-			const float *vector, int *level)
+			const void *vector, int *level)
 {
 	Buffer		buf = ReadBuffer(store->index, blkno);
 	GenericXLogState *state;
@@ -202,7 +202,7 @@ ReuseOnPage(VgStore store, BlockNumber blkno, ItemPointer heaptid,
 		t->count0 = 0;
 		t->partition = (uint8) store->partition;
 		t->tree0 = 0;
-		memcpy(VgNodeVector(t, &store->shape), vector, sizeof(float) * store->shape.dim);
+		memcpy(VgNodeVector(t, &store->shape), vector, VgVectorBytes(&store->shape));
 		*level = t->level;
 		id = VgMakeNodeId(blkno, off, &store->shape);
 		GenericXLogFinish(state);
@@ -214,7 +214,7 @@ ReuseOnPage(VgStore store, BlockNumber blkno, ItemPointer heaptid,
 /* A free slot near the metapage's hint, moving the hint on; or VG_NO_NODE. */
 static VgNodeId
 ReuseFreeSlot(VgStore store, BlockNumber hint, ItemPointer heaptid,
-			  const float *vector, int *level)
+			  const void *vector, int *level)
 {
 	BlockNumber nblocks = RelationGetNumberOfBlocks(store->index);
 	BlockNumber blkno;
@@ -240,7 +240,7 @@ ReuseFreeSlot(VgStore store, BlockNumber hint, ItemPointer heaptid,
  * goes first on a page of its own.
  */
 VgNodeId
-VgStoreAddNode(VgStore store, ItemPointer heaptid, const float *vector, int level)
+VgStoreAddNode(VgStore store, ItemPointer heaptid, const void *vector, int level)
 {
 	const VgShape *shape = &store->shape;
 	VgNodeTuple node = MakeNodeTuple(shape, heaptid, vector, level, store->partition);
@@ -257,7 +257,7 @@ VgStoreAddNode(VgStore store, ItemPointer heaptid, const float *vector, int leve
 
 /* Inserts one prepared vector through the page adapter. */
 void
-VgInsertVector(VgStore store, ItemPointer heaptid, const float *vector)
+VgInsertVector(VgStore store, ItemPointer heaptid, const void *vector)
 {
 	VgMetaPageData meta;
 	VgHnswParams params;
@@ -287,30 +287,6 @@ VgInsertVector(VgStore store, ItemPointer heaptid, const float *vector)
 	VgStoreReset(store);
 }
 
-/*
- * Detoasts and checks a value for an index of shape; returns a prepared
- * copy, or NULL for a value the index does not hold (zero vector under
- * cosine).
- */
-float *
-VgValueToVector(Datum value, const VgShape *shape, Relation index)
-{
-	Vector	   *v = DatumGetVector(value);
-	float	   *x;
-
-	if (v->dim != shape->dim)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("expected %d dimensions, not %d", shape->dim, v->dim),
-				 errdetail("Index \"%s\" holds vectors of %d dimensions.",
-						   RelationGetRelationName(index), shape->dim)));
-	x = palloc(sizeof(float) * v->dim);
-	memcpy(x, v->x, sizeof(float) * v->dim);
-	if (!VgPrepareVector(shape->metric, x, v->dim))
-		return NULL;
-	return x;
-}
-
 bool
 vginsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 		 Relation heap, IndexUniqueCheck checkUnique, bool indexUnchanged,
@@ -321,12 +297,12 @@ vginsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 											  ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	VgStoreData store;
-	float	   *vector;
+	void	   *vector;
 
 	if (!isnull[0])
 	{
 		VgStoreInit(&store, index, true);
-		vector = VgValueToVector(values[0], &store.shape, index);
+		vector = VgValueToStored(values[0], &store.shape, index, false);
 		if (vector != NULL)
 			VgInsertVector(&store, heap_tid, vector);
 		VgStoreRelease(&store);

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * vgnodecache.h
- *	  A scan's copies of the nodes it has read: heap TID, flags and level-0
- *	  list, by node id.  See vgnodecache.c.
+ *	  A scan's copies of the nodes it has read: heap TID, flags, level-0
+ *	  list and, for half storage, the vector's rounding error, by node id.  See vgnodecache.c.
  *
  *-------------------------------------------------------------------------
  */
@@ -20,6 +20,8 @@ typedef struct VgCachedNode
 	ItemPointerData heaptid;
 	uint8		flags;
 	uint16		count0;
+	float		error;			/* half storage: the VgHalfVector's; else 0 */
+	float		norm;
 	VgNodeId	links[FLEXIBLE_ARRAY_MEMBER];
 } VgCachedNode;
 

@@ -30,6 +30,16 @@ ValidateGraphKind(const char *value)
 				 errhint("Valid values are \"hnsw\".")));
 }
 
+static void
+ValidateStorage(const char *value)
+{
+	if (value != NULL && strcmp(value, "float") != 0 && strcmp(value, "half") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for parameter \"storage\": \"%s\"", value),
+				 errhint("Valid values are \"float\" and \"half\".")));
+}
+
 /* "auto", or a whole number of partitions from 1 to VG_MAX_PARTITIONS. */
 static int
 ParsePartitions(const char *value)
@@ -75,6 +85,10 @@ VgInitReloptions(void)
 	add_bool_reloption(vg_relopt_kind, "keep_pruned",
 					   "Fills each new node's neighbour lists to m with candidates the heuristic pruned",
 					   true, AccessExclusiveLock);
+	/* no default value: unset means the column type's own precision */
+	add_string_reloption(vg_relopt_kind, "storage",
+						 "Precision of the vectors the index keeps: float or half",
+						 NULL, ValidateStorage, AccessExclusiveLock);
 }
 
 void
@@ -112,6 +126,7 @@ vgoptions(Datum reloptions, bool validate)
 		{"ef_construction", RELOPT_TYPE_INT, offsetof(VgOptions, ef_construction)},
 		{"partitions", RELOPT_TYPE_STRING, offsetof(VgOptions, partitions_offset)},
 		{"keep_pruned", RELOPT_TYPE_BOOL, offsetof(VgOptions, keep_pruned)},
+		{"storage", RELOPT_TYPE_STRING, offsetof(VgOptions, storage_offset)},
 	};
 
 	return (bytea *) build_reloptions(reloptions, validate, vg_relopt_kind,
@@ -140,6 +155,21 @@ VgOptionKeepPruned(Relation index)
 	VgOptions  *opts = (VgOptions *) index->rd_options;
 
 	return opts ? opts->keep_pruned : true;
+}
+
+/*
+ * The storage reloption; unset, the precision of the column: half for
+ * halfvec, float for vector.
+ */
+VgStorage
+VgOptionStorage(Relation index, bool half_input)
+{
+	VgOptions  *opts = (VgOptions *) index->rd_options;
+
+	if (opts == NULL || opts->storage_offset == 0)
+		return half_input ? VG_STORAGE_HALF : VG_STORAGE_FLOAT;
+	return strcmp((char *) opts + opts->storage_offset, "half") == 0 ?
+		VG_STORAGE_HALF : VG_STORAGE_FLOAT;
 }
 
 /*

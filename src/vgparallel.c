@@ -185,7 +185,7 @@ DsmCanHold(Size size)
 
 /* Inserts one prepared vector into the shared graph. */
 static void
-InsertShared(VgParticipant *p, ItemPointer tid, const float *vector)
+InsertShared(VgParticipant *p, ItemPointer tid, const void *vector)
 {
 	int			level = vg_hnsw_random_level(p->params.level_mult, &p->rng);
 	int			partition = VgPartitionOf(tid, p->shared->shape.partitions);
@@ -212,12 +212,12 @@ ParallelCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 {
 	VgParticipant *p = state;
 	MemoryContext old;
-	float	   *vector;
+	void	   *vector;
 
 	if (isnull[0] || p->full)
 		return;
 	old = MemoryContextSwitchTo(p->tuple_cxt);
-	vector = VgValueToVector(values[0], &p->shared->shape, index);
+	vector = VgValueToStored(values[0], &p->shared->shape, index, false);
 	if (vector != NULL)
 		InsertShared(p, tid, vector);
 	MemoryContextSwitchTo(old);
@@ -248,7 +248,7 @@ Participate(VgBuildShared *shared, VgArena *arena, Relation heap, Relation index
 	p.params = VgHnswParamsOf(&shared->shape, shared->ef_construction);
 	p.ops = vg_arena_ops;
 	p.ops.check_interrupts = CheckInterrupts;
-	p.graph = vg_arena_graph(arena, VgCoreMetric(shared->shape.metric, shared->shape.dim));
+	p.graph = vg_arena_graph(arena, VgCoreMetric(&shared->shape));
 	p.graph.ops = &p.ops;
 	/* each participant draws its own levels */
 	p.rng = VG_BUILD_SEED ^ ((uint64) (ParallelWorkerNumber + 2) * UINT64CONST(0x9E3779B97F4A7C15));
@@ -350,7 +350,7 @@ FillSegment(VgLeader *leader, Relation heap, Relation index, IndexInfo *indexInf
 	shm_toc_insert(pcxt->toc, VG_KEY_SHARED, shared);
 
 	leader->arena = vg_arena_init((void *) TYPEALIGN(64, arena_mem), capacity,
-								  shape->dim, shape->m, true);
+								  VgVectorBytes(shape), shape->m, true);
 	shm_toc_insert(pcxt->toc, VG_KEY_ARENA, arena_mem);
 
 	if (debug_query_string)
@@ -396,9 +396,9 @@ VgBuildParallel(Relation heap, Relation index, IndexInfo *indexInfo,
 				double *reltuples, double *indtuples, int *launched)
 {
 	double		rows = VgEstimateRows(heap);
-	double		bound = VgIndexedRowsBound(heap, index, shape->dim);
+	double		bound = VgIndexedRowsBound(heap, index, shape);
 	uint32		capacity = ArenaCapacity(shape, rows, bound);
-	Size		arena_size = vg_arena_size(capacity, shape->dim, shape->m) + 64;
+	Size		arena_size = vg_arena_size(capacity, VgVectorBytes(shape), shape->m) + 64;
 	Size		shared_size;
 	VgLeader	leader;
 	ParallelContext *pcxt;
@@ -411,7 +411,7 @@ VgBuildParallel(Relation heap, Relation index, IndexInfo *indexInfo,
 		ereport(NOTICE,
 				(errmsg("vecgraph index \"%s\" is built without parallel workers: the graph of about %.0f rows needs %zu MB, more than maintenance_work_mem",
 						RelationGetRelationName(index), rows,
-						(vg_arena_size(needed, shape->dim, shape->m) + 64) >> 20),
+						(vg_arena_size(needed, VgVectorBytes(shape), shape->m) + 64) >> 20),
 				 errhint("Increase maintenance_work_mem to build in parallel.")));
 		return false;
 	}

@@ -59,6 +59,8 @@ typedef struct VgPartScan
 	VgNodeCache *cache;			/* what the last round's distances saw */
 	bool		final;			/* the last round reached every node it could */
 	ItemPointerData head_tid;	/* heap TID of the candidate last yielded */
+	float		head_error;		/* and its rounding error and norm */
+	float		head_norm;
 } VgPartScan;
 
 typedef struct VgScanOpaqueData
@@ -66,7 +68,7 @@ typedef struct VgScanOpaqueData
 	MemoryContext cxt;			/* everything below, reset on rescan */
 	VgStoreData store;
 	bool		started;		/* have the partitions been searched? */
-	float	   *query;			/* prepared query vector */
+	void	   *query;			/* prepared query, in the stored form */
 	Vector	   *raw_query;		/* as given, or NULL; for vgplanner.c */
 	int			nparts;
 	VgPartScan *parts;			/* the partitions this participant searches */
@@ -149,26 +151,27 @@ vgrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int nord
 }
 
 /*
- * The prepared query vector; a NULL query (ORDER BY v <-> NULL) searches
- * from a zero vector, so the rows come back in some order as SQL asks.
+ * The prepared query, in the index's stored form; a NULL query (ORDER BY
+ * v <-> NULL) searches from a zero vector, so the rows come back in some
+ * order as SQL asks.  (A zero vector of either storage is all zero bytes.)
  */
-static float *
+static void *
 PrepareQuery(IndexScanDesc scan, VgScanOpaque so)
 {
 	ScanKey		key = &scan->orderByData[0];
 	const VgShape *shape = &so->store.shape;
-	float	   *x;
+	void	   *x;
 
 	/* the cost estimate makes any other scan unplannable */
 	if (scan->numberOfOrderBys == 0)
 		elog(ERROR, "vecgraph index scan without an ORDER BY distance");
 	if (key->sk_flags & SK_ISNULL)
-		return palloc0(sizeof(float) * shape->dim);
+		return palloc0(VgVectorBytes(shape));
 	so->raw_query = DatumGetVector(key->sk_argument);
 	/* detoasted once, above */
-	x = VgValueToVector(PointerGetDatum(so->raw_query), shape, scan->indexRelation);
+	x = VgValueToStored(PointerGetDatum(so->raw_query), shape, scan->indexRelation, true);
 	if (x == NULL)
-		return palloc0(sizeof(float) * shape->dim);	/* zero vector, cosine */
+		return palloc0(VgVectorBytes(shape));	/* zero vector, cosine */
 	return x;
 }
 
@@ -258,6 +261,8 @@ NextOfPartition(void *arg, int stream, VgCandidate *out)
 			if (e->flags & VG_NODE_DELETED)
 				continue;
 			ps->head_tid = e->heaptid;
+			ps->head_error = e->error;
+			ps->head_norm = e->norm;
 			*out = c;
 			return true;
 		}
@@ -356,23 +361,37 @@ CheckHeapTid(IndexScanDesc scan, VgScanOpaque so, VgNodeId node, ItemPointer tid
 								 node, blkno, off));
 }
 
-/* Sets the scan's output to candidate c with heap TID tid. */
+/*
+ * Sets the scan's output to the row of candidate c, from partition ps.  A
+ * distance between half copies that rounding changed is not the exact one:
+ * then the executor is given a lower bound and rechecks (see vgvector.c).
+ */
 static void
-ReturnRow(IndexScanDesc scan, VgScanOpaque so, VgCandidate c, ItemPointer tid)
+ReturnRow(IndexScanDesc scan, VgScanOpaque so, VgCandidate c, const VgPartScan *ps)
 {
-	CheckHeapTid(scan, so, c.id, tid);
-	scan->xs_heaptid = *tid;
+	const VgShape *shape = &so->store.shape;
+	ItemPointerData tid = ps->head_tid;
+	bool		inexact = shape->storage == VG_STORAGE_HALF &&
+		(ps->head_error > 0.0f || ((VgHalfVector *) so->query)->error > 0.0f);
+
+	CheckHeapTid(scan, so, c.id, &tid);
+	scan->xs_heaptid = tid;
 	scan->xs_recheck = false;
-	scan->xs_recheckorderby = false;
-	scan->xs_orderbyvals[0] = Float8GetDatum(OperatorDistance(so->store.shape.metric, c.distance));
+	scan->xs_recheckorderby = inexact;
+	if (inexact)
+		scan->xs_orderbyvals[0] =
+			Float8GetDatum(VgHalfLowerBound(shape, c.distance, so->query,
+											ps->head_error, ps->head_norm));
+	else
+		scan->xs_orderbyvals[0] = Float8GetDatum(OperatorDistance(shape->metric, c.distance));
 	scan->xs_orderbynulls[0] = false;
 	so->n_returned++;
 	so->counts.n[VG_STAT_ROWS_RETURNED]++;
-	if (so->raw_query != NULL && so->store.shape.metric != VG_METRIC_COSINE)
+	if (so->raw_query != NULL && shape->metric != VG_METRIC_COSINE && !inexact)
 	{
 		last_row.owner = so;
 		last_row.index = RelationGetRelid(scan->indexRelation);
-		last_row.tid = *tid;
+		last_row.tid = tid;
 		last_row.query = so->raw_query;
 		last_row.distance = DatumGetFloat8(scan->xs_orderbyvals[0]);
 	}
@@ -384,7 +403,6 @@ vggettuple(IndexScanDesc scan, ScanDirection dir)
 	VgScanOpaque so = (VgScanOpaque) scan->opaque;
 	MemoryContext old;
 	VgCandidate c;
-	ItemPointerData tid;
 	int			stream;
 	bool		found = false;
 
@@ -401,8 +419,7 @@ vggettuple(IndexScanDesc scan, ScanDirection dir)
 	 */
 	if (so->nparts > 0 && vg_loser_tree_pop(&so->tree, &c, &stream))
 	{
-		tid = so->parts[stream].head_tid;
-		ReturnRow(scan, so, c, &tid);
+		ReturnRow(scan, so, c, &so->parts[stream]);
 		found = true;
 	}
 	MemoryContextSwitchTo(old);

@@ -172,7 +172,7 @@ VgStoreInit(VgStore store, Relation index, bool skip_deleted)
 {
 	store->index = index;
 	VgReadShape(index, &store->shape);
-	store->metric = VgCoreMetric(store->shape.metric, store->shape.dim);
+	store->metric = VgCoreMetric(&store->shape);
 	store->skip_deleted = skip_deleted;
 	store->buf = InvalidBuffer;
 	store->vector_cxt = NULL;
@@ -454,6 +454,15 @@ CacheNode(VgStore store, VgNodeId id, VgNodeTuple t)
 	e->heaptid = t->heaptid;
 	e->flags = t->flags;
 	e->count0 = t->count0;
+	e->error = 0.0f;
+	e->norm = 0.0f;
+	if (store->shape.storage == VG_STORAGE_HALF)
+	{
+		const VgHalfVector *hv = VgNodeVector(t, &store->shape);
+
+		e->error = hv->error;
+		e->norm = hv->norm;
+	}
 	memcpy(e->links, t->links0, sizeof(VgNodeId) * t->count0);
 }
 
@@ -486,7 +495,7 @@ RecentHint(VgStore store, BlockNumber blkno)
  * while the next node's tuple is prefetched.
  */
 static void
-StoreDistances(void *arg, const VgMetric *metric, const float *query,
+StoreDistances(void *arg, const VgMetric *metric, const void *query,
 			   const VgNodeId *ids, int n, float *out)
 {
 	VgStore		store = arg;
@@ -535,10 +544,10 @@ StoreDistances(void *arg, const VgMetric *metric, const float *query,
 typedef struct VectorCacheEntry
 {
 	VgNodeId	id;
-	float	   *vector;
+	void	   *vector;
 } VectorCacheEntry;
 
-static const float *
+static const void *
 StoreVector(void *arg, VgNodeId node)
 {
 	VgStore		store = arg;
@@ -563,9 +572,9 @@ StoreVector(void *arg, VgNodeId node)
 	{
 		VgNodeTuple t;
 
-		entry->vector = MemoryContextAlloc(store->vector_cxt, sizeof(float) * store->shape.dim);
+		entry->vector = MemoryContextAlloc(store->vector_cxt, VgVectorBytes(&store->shape));
 		t = VgStoreLockNode(store, node, BUFFER_LOCK_SHARE);
-		memcpy(entry->vector, VgNodeVector(t, &store->shape), sizeof(float) * store->shape.dim);
+		memcpy(entry->vector, VgNodeVector(t, &store->shape), VgVectorBytes(&store->shape));
 		VgStoreUnlock(store);
 	}
 	return entry->vector;

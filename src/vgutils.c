@@ -114,53 +114,93 @@ VgReadShape(Relation index, VgShape *shape)
 		cached->partitions = Max(meta.partitions, 1);
 		cached->metric = (VgMetricKind) meta.metric;
 		cached->keep_pruned = (meta.flags & VG_META_KEEP_PRUNED) != 0;
+		cached->storage = (meta.flags & VG_META_HALF) ? VG_STORAGE_HALF : VG_STORAGE_FLOAT;
+		cached->half_input = VgIndexTakesHalfvec(index);
 		index->rd_amcache = cached;
 	}
 	memcpy(shape, index->rd_amcache, sizeof(VgShape));
 }
 
-/* The metric of an index, from its operator class's distance function. */
-VgMetricKind
-VgIndexMetric(Relation index)
+/* XXX-HALFVEC: until src/halfvec.h lands */
+extern PGDLLEXPORT Datum halfvec_l2_squared_distance(PG_FUNCTION_ARGS) __attribute__((weak));
+extern PGDLLEXPORT Datum halfvec_negative_inner_product(PG_FUNCTION_ARGS) __attribute__((weak));
+extern PGDLLEXPORT Datum halfvec_cosine_distance(PG_FUNCTION_ARGS) __attribute__((weak));
+extern PGDLLEXPORT Datum halfvec_l1_distance(PG_FUNCTION_ARGS) __attribute__((weak));
+
+/*
+ * The operator classes, told apart by their distance function (support
+ * function 1): the metric, and whether the column is halfvec.
+ */
+static const struct
+{
+	PGFunction	fn;
+	VgMetricKind metric;
+	bool		half;
+}			vg_opclasses[] = {
+	{vector_l2_squared_distance, VG_METRIC_L2, false},
+	{vector_negative_inner_product, VG_METRIC_IP, false},
+	{cosine_distance, VG_METRIC_COSINE, false},
+	{l1_distance, VG_METRIC_L1, false},
+	{halfvec_l2_squared_distance, VG_METRIC_L2, true},
+	{halfvec_negative_inner_product, VG_METRIC_IP, true},
+	{halfvec_cosine_distance, VG_METRIC_COSINE, true},
+	{halfvec_l1_distance, VG_METRIC_L1, true},
+};
+
+static int
+IndexOpclass(Relation index)
 {
 	FmgrInfo   *proc = index_getprocinfo(index, 1, VG_DISTANCE_PROC);
 
-	if (proc->fn_addr == vector_l2_squared_distance)
-		return VG_METRIC_L2;
-	if (proc->fn_addr == vector_negative_inner_product)
-		return VG_METRIC_IP;
-	if (proc->fn_addr == cosine_distance)
-		return VG_METRIC_COSINE;
-	if (proc->fn_addr == l1_distance)
-		return VG_METRIC_L1;
+	for (int i = 0; i < lengthof(vg_opclasses); i++)
+		if (proc->fn_addr == vg_opclasses[i].fn)
+			return i;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 			 errmsg("operator class of index \"%s\" has an unsupported distance function",
 					RelationGetRelationName(index)),
-			 errhint("Use vector_l2_ops, vector_ip_ops, vector_cosine_ops or vector_l1_ops.")));
+			 errhint("Use vector_l2_ops, vector_ip_ops, vector_cosine_ops or vector_l1_ops, or their halfvec_ counterparts.")));
 	pg_unreachable();
 }
 
-/* The core's ranking distance for a metric: smaller is closer. */
-VgMetric
-VgCoreMetric(VgMetricKind metric, int dim)
+VgMetricKind
+VgIndexMetric(Relation index)
 {
+	return vg_opclasses[IndexOpclass(index)].metric;
+}
+
+bool
+VgIndexTakesHalfvec(Relation index)
+{
+	return vg_opclasses[IndexOpclass(index)].half;
+}
+
+/*
+ * The core's ranking distance for an index: smaller is closer, over the
+ * elements of its stored vectors.
+ */
+VgMetric
+VgCoreMetric(const VgShape *shape)
+{
+	bool		half = shape->storage == VG_STORAGE_HALF;
+	const VgDistanceKernels *k = half ? VgHalfKernels : VgKernels;
 	VgMetric	m;
 
-	m.dim = dim;
+	m.dim = shape->dim;
+	m.offset = half ? offsetof(VgHalfVector, x) : 0;
 	m.sign = 1.0f;
-	switch (metric)
+	switch (shape->metric)
 	{
 		case VG_METRIC_L2:
-			m.kernel = VgKernels->l2_squared;
+			m.kernel = k->l2_squared;
 			break;
 		case VG_METRIC_IP:
 		case VG_METRIC_COSINE:
-			m.kernel = VgKernels->inner_product;
+			m.kernel = k->inner_product;
 			m.sign = -1.0f;
 			break;
 		case VG_METRIC_L1:
-			m.kernel = VgKernels->l1;
+			m.kernel = k->l1;
 			break;
 	}
 	return m;
@@ -252,15 +292,16 @@ VgPrepareVector(VgMetricKind metric, float *x, int dim)
 uint32
 VgArenaCapacityWithin(const VgShape *shape, Size budget)
 {
-	Size		fixed = vg_arena_size(0, shape->dim, shape->m) + 64;
+	Size		vector_bytes = VgVectorBytes(shape);
+	Size		fixed = vg_arena_size(0, vector_bytes, shape->m) + 64;
 	uint32		capacity;
 
 	if (budget <= fixed)
 		return 0;
-	capacity = (uint32) Min((budget - fixed) / vg_arena_node_bytes(shape->dim, shape->m),
+	capacity = (uint32) Min((budget - fixed) / vg_arena_node_bytes(vector_bytes, shape->m),
 							(Size) PG_UINT32_MAX - 1);
 	/* node_bytes rounds the pool's share of a node down: step back to fit */
-	while (capacity > 0 && vg_arena_size(capacity, shape->dim, shape->m) + 64 > budget)
+	while (capacity > 0 && vg_arena_size(capacity, vector_bytes, shape->m) + 64 > budget)
 		capacity -= Max(capacity / 1024, 1);
 	return capacity;
 }
@@ -294,12 +335,13 @@ VgEstimateRows(Relation heap)
  * compressed in place; for tables of little else than vectors it is close.
  */
 double
-VgIndexedRowsBound(Relation heap, Relation index, int dim)
+VgIndexedRowsBound(Relation heap, Relation index, const VgShape *shape)
 {
 	TupleDesc	desc = RelationGetDescr(heap);
 	AttrNumber	key = index->rd_index->indkey.values[0];
 	Size		fixed = 0;
-	Size		vector = VECTOR_SIZE(dim) - (VARHDRSZ - VARHDRSZ_SHORT);
+	Size		element = shape->half_input ? sizeof(VgHalf) : sizeof(float);
+	Size		vector = offsetof(Vector, x) + element * shape->dim - (VARHDRSZ - VARHDRSZ_SHORT);
 	Size		tuple;
 	Size		per_page;
 

@@ -219,7 +219,7 @@ RepairCandidates(VgVacuumState *vs, VgNodeId node, int level, const VgNodeId *li
 				 VgNodeId *scratch)
 {
 	VgGraph		graph = VgStoreGraph(&vs->store);
-	const float *nv = VgStoreOps.vector(&vs->store, node);
+	const void *nv = VgStoreOps.vector(&vs->store, node);
 	VgVisited	seen;
 	int			count = 0;
 	int			kept;
@@ -290,7 +290,7 @@ RepairList(VgVacuumState *vs, VgNodeId node, int level)
 	VgNodeId   *list = palloc(sizeof(VgNodeId) * cap);
 	VgNodeId   *scratch = palloc(sizeof(VgNodeId) * shape->m0);
 	VgNodeId   *chosen = palloc(sizeof(VgNodeId) * cap);
-	const float **vectors = palloc(sizeof(float *) * cap);
+	const void **vectors = palloc(sizeof(void *) * cap);
 	VgCandidate *cands = palloc(sizeof(VgCandidate) * max);
 
 	for (;;)

@@ -51,7 +51,8 @@ VgInitMeta(VgMetaPageData *meta, const VgShape *shape, int ef_construction)
 	meta->ef_construction = (uint16) ef_construction;
 	meta->slot_bits = (uint8) shape->slot_bits;
 	meta->partitions = (uint16) shape->partitions;
-	meta->flags = shape->keep_pruned ? VG_META_KEEP_PRUNED : 0;
+	meta->flags = (shape->keep_pruned ? VG_META_KEEP_PRUNED : 0) |
+		(shape->storage == VG_STORAGE_HALF ? VG_META_HALF : 0);
 	for (int p = 0; p < VG_MAX_PARTITIONS; p++)
 		meta->part[p].entry = VG_NO_NODE;
 	meta->insert_page = InvalidBlockNumber;
@@ -279,7 +280,7 @@ FillNode(VgNodeTuple t, VgArena *arena, uint32 i, const VgShape *shape,
 	t->upper = p->upper[i];
 	t->count0 = (uint16) n;
 	TranslateList(scratch, n, t->links0, p);
-	memcpy(VgNodeVector(t, shape), vg_arena_vector(arena, i), sizeof(float) * shape->dim);
+	memcpy(VgNodeVector(t, shape), vg_arena_vector(arena, i), VgVectorBytes(shape));
 }
 
 /*

@@ -26,7 +26,7 @@ typedef struct VgNodeHeader
 struct VgArena
 {
 	uint32_t	capacity;
-	int			dim;
+	size_t		vector_bytes;
 	int			m;
 	int			m0;
 	bool		concurrent;
@@ -43,12 +43,12 @@ struct VgArena
 };
 
 static size_t
-record_size(int dim, int m0, size_t *vector_offset)
+record_size(size_t vector_bytes, int m0, size_t *vector_offset)
 {
 	size_t		head = sizeof(VgNodeHeader) + sizeof(uint32_t) * m0;
 
 	*vector_offset = ALIGN64(head);
-	return ALIGN64(*vector_offset + sizeof(float) * dim);
+	return ALIGN64(*vector_offset + vector_bytes);
 }
 
 /*
@@ -65,34 +65,34 @@ pool_capacity(uint32_t capacity, int m)
 }
 
 size_t
-vg_arena_size(uint32_t capacity, int dim, int m)
+vg_arena_size(uint32_t capacity, size_t vector_bytes, int m)
 {
 	size_t		voff;
 
-	return ALIGN64(sizeof(VgArena)) + record_size(dim, 2 * m, &voff) * capacity +
+	return ALIGN64(sizeof(VgArena)) + record_size(vector_bytes, 2 * m, &voff) * capacity +
 		sizeof(uint32_t) * pool_capacity(capacity, m);
 }
 
 size_t
-vg_arena_node_bytes(int dim, int m)
+vg_arena_node_bytes(size_t vector_bytes, int m)
 {
 	size_t		voff;
 
-	return record_size(dim, 2 * m, &voff) + sizeof(uint32_t) * 2 * (1 + m) / (m - 1) + 1;
+	return record_size(vector_bytes, 2 * m, &voff) + sizeof(uint32_t) * 2 * (1 + m) / (m - 1) + 1;
 }
 
 VgArena *
-vg_arena_init(void *mem, uint32_t capacity, int dim, int m, bool concurrent)
+vg_arena_init(void *mem, uint32_t capacity, size_t vector_bytes, int m, bool concurrent)
 {
 	VgArena    *a = mem;
 
 	memset(a, 0, sizeof(VgArena));
 	a->capacity = capacity;
-	a->dim = dim;
+	a->vector_bytes = vector_bytes;
 	a->m = m;
 	a->m0 = 2 * m;
 	a->concurrent = concurrent;
-	a->record_size = record_size(dim, a->m0, &a->vector_offset);
+	a->record_size = record_size(vector_bytes, a->m0, &a->vector_offset);
 	a->records = ALIGN64(sizeof(VgArena));
 	a->pool = a->records + a->record_size * capacity;
 	a->pool_capacity = pool_capacity(capacity, m);
@@ -110,7 +110,7 @@ vg_arena_init(void *mem, uint32_t capacity, int dim, int m, bool concurrent)
 VgArena *
 vg_arena_grow(const VgArena *old, void *mem, uint32_t new_capacity)
 {
-	VgArena    *a = vg_arena_init(mem, new_capacity, old->dim, old->m, old->concurrent);
+	VgArena    *a = vg_arena_init(mem, new_capacity, old->vector_bytes, old->m, old->concurrent);
 	uint32_t	count = vg_arena_count(old);
 	uint32_t	used = atomic_load(&((VgArena *) old)->pool_used);
 
@@ -171,7 +171,7 @@ spin_unlock(const VgArena *a, atomic_flag *lock)
 }
 
 VgStatus
-vg_arena_add(VgArena *a, const float *vector, int level, int partition,
+vg_arena_add(VgArena *a, const void *vector, int level, int partition,
 			 uint64_t payload, VgNodeId *id)
 {
 	uint32_t	upper_words = (uint32_t) level * (1 + a->m);
@@ -200,7 +200,7 @@ vg_arena_add(VgArena *a, const float *vector, int level, int partition,
 	atomic_flag_clear(&h->lock);
 	h->upper = upper;
 	h->payload = payload;
-	memcpy((char *) h + a->vector_offset, vector, sizeof(float) * a->dim);
+	memcpy((char *) h + a->vector_offset, vector, a->vector_bytes);
 	return VG_OK;
 }
 
@@ -230,10 +230,10 @@ vg_arena_payload(const VgArena *a, VgNodeId id)
 	return node_header(a, id)->payload;
 }
 
-const float *
+const void *
 vg_arena_vector(const VgArena *a, VgNodeId id)
 {
-	return (const float *) ((const char *) node_header(a, id) + a->vector_offset);
+	return (const char *) node_header(a, id) + a->vector_offset;
 }
 
 static int
@@ -350,14 +350,14 @@ arena_level(void *store, VgNodeId node)
 	return vg_arena_level(store, node);
 }
 
-static const float *
+static const void *
 arena_vector(void *store, VgNodeId node)
 {
 	return vg_arena_vector(store, node);
 }
 
 static void
-arena_distances(void *store, const VgMetric *metric, const float *query,
+arena_distances(void *store, const VgMetric *metric, const void *query,
 				const VgNodeId *ids, int n, float *out)
 {
 	VgArena    *a = store;

@@ -17,7 +17,8 @@
  *		uint32	upper-level lists' offset in the pool (levels >= 1)
  *		uint64	payload (the caller's: a heap TID, a row number)
  *		uint32	level-0 neighbours [m0]
- *		float	vector [dim]		(64-byte aligned for AVX-512 loads)
+ *		vector				vector_bytes of the caller's stored form (float or
+ *							half elements; see VgMetric), 64-byte aligned
  *
  * Upper lists take (1 + m) uint32 per level: the count, then the ids.
  *
@@ -41,15 +42,15 @@
 typedef struct VgArena VgArena;
 
 /* Bytes an arena for capacity nodes needs (header included). */
-extern size_t vg_arena_size(uint32_t capacity, int dim, int m);
+extern size_t vg_arena_size(uint32_t capacity, size_t vector_bytes, int m);
 
 /* Bytes each node costs, for budgeting; the upper pool's share included. */
-extern size_t vg_arena_node_bytes(int dim, int m);
+extern size_t vg_arena_node_bytes(size_t vector_bytes, int m);
 
 /*
  * Formats mem (vg_arena_size bytes, 64-byte aligned) as an empty arena.
  */
-extern VgArena *vg_arena_init(void *mem, uint32_t capacity, int dim, int m,
+extern VgArena *vg_arena_init(void *mem, uint32_t capacity, size_t vector_bytes, int m,
 							  bool concurrent);
 
 /*
@@ -64,14 +65,14 @@ extern VgArena *vg_arena_grow(const VgArena *arena, void *mem, uint32_t new_capa
  * level.  Returns its id in *id, or VG_ERR_FULL when the arena has no room.
  * Thread-safe when the arena is concurrent.
  */
-extern VgStatus vg_arena_add(VgArena *arena, const float *vector, int level,
+extern VgStatus vg_arena_add(VgArena *arena, const void *vector, int level,
 							 int partition, uint64_t payload, VgNodeId *id);
 
 extern uint32_t vg_arena_count(const VgArena *arena);
 extern int	vg_arena_level(const VgArena *arena, VgNodeId id);
 extern int	vg_arena_partition(const VgArena *arena, VgNodeId id);
 extern uint64_t vg_arena_payload(const VgArena *arena, VgNodeId id);
-extern const float *vg_arena_vector(const VgArena *arena, VgNodeId id);
+extern const void *vg_arena_vector(const VgArena *arena, VgNodeId id);
 
 /* The graph of partition 0 over the arena, ranking by metric; set .partition for others. */
 extern VgGraph vg_arena_graph(VgArena *arena, VgMetric metric);

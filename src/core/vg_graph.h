@@ -38,18 +38,25 @@
  * The distance graphs rank by: smaller is closer.  kernel(a, b) * sign gives
  * squared L2, negative inner product, or L1; cosine indexes store
  * normalised vectors and rank by negative inner product.
+ *
+ * The algorithms never look inside a vector: a stored vector is whatever
+ * the store keeps (float or half elements, after a header of offset bytes
+ * that the kernel skips), and a query has the same form.
  */
 typedef struct VgMetric
 {
 	VgPairKernel kernel;
 	float		sign;
 	int			dim;
+	int			offset;			/* bytes before the elements */
 } VgMetric;
 
 static inline float
-vg_metric_distance(const VgMetric *metric, const float *a, const float *b)
+vg_metric_distance(const VgMetric *metric, const void *a, const void *b)
 {
-	return metric->sign * metric->kernel(a, b, (size_t) metric->dim);
+	return metric->sign * metric->kernel((const char *) a + metric->offset,
+										 (const char *) b + metric->offset,
+										 (size_t) metric->dim);
 }
 
 /*
@@ -99,14 +106,14 @@ typedef struct VgGraphOps
 	 * algorithms then never link to them.
 	 */
 	void		(*distances) (void *store, const VgMetric *metric,
-							  const float *query, const VgNodeId *ids, int n,
+							  const void *query, const VgNodeId *ids, int n,
 							  float *out);
 
 	/*
 	 * A node's stored vector.  The pointer stays valid until the core call
 	 * that asked for it returns (an adapter over pages may copy).
 	 */
-	const float *(*vector) (void *store, VgNodeId node);
+	const void *(*vector) (void *store, VgNodeId node);
 
 	/* The node's top level. */
 	int			(*level) (void *store, VgNodeId node);

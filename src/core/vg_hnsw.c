@@ -87,7 +87,7 @@ consider(VgSearchScratch *s, VgCandidate c, int ef)
 
 /* Expands one node: offers its unvisited neighbours at level. */
 static VgStatus
-expand(const VgGraph *graph, const float *query, VgNodeId node, int level,
+expand(const VgGraph *graph, const void *query, VgNodeId node, int level,
 	   int ef, VgSearchScratch *s)
 {
 	VgStatus	st = VG_OK;
@@ -108,7 +108,7 @@ expand(const VgGraph *graph, const float *query, VgNodeId node, int level,
 }
 
 VgStatus
-vg_hnsw_search_layer(const VgGraph *graph, const float *query,
+vg_hnsw_search_layer(const VgGraph *graph, const void *query,
 					 const VgCandidate *entries, int n_entries, int ef,
 					 int level, VgSearchScratch *s, VgCandidate *out, int *n_out)
 {
@@ -145,7 +145,7 @@ vg_hnsw_search_layer(const VgGraph *graph, const float *query,
 }
 
 VgStatus
-vg_hnsw_descend(const VgGraph *graph, const float *query, int level,
+vg_hnsw_descend(const VgGraph *graph, const void *query, int level,
 		VgSearchScratch *s, VgCandidate *closest, int *top_level)
 {
 	VgNodeId	entry;
@@ -164,7 +164,7 @@ vg_hnsw_descend(const VgGraph *graph, const float *query, int level,
 }
 
 VgStatus
-vg_hnsw_search(const VgGraph *graph, const float *query, int ef, int k,
+vg_hnsw_search(const VgGraph *graph, const void *query, int ef, int k,
 			   VgSearchScratch *s, VgCandidate *out, int *n_out)
 {
 	VgCandidate closest = {0, VG_NO_NODE};

@@ -53,7 +53,7 @@ extern void vg_search_scratch_free(VgSearchScratch *s);
  * known).  Writes the best min(ef, found) into out[0..*n_out), ascending.
  * out must hold ef entries.
  */
-extern VgStatus vg_hnsw_search_layer(const VgGraph *graph, const float *query,
+extern VgStatus vg_hnsw_search_layer(const VgGraph *graph, const void *query,
 									 const VgCandidate *entries, int n_entries,
 									 int ef, int level, VgSearchScratch *s,
 									 VgCandidate *out, int *n_out);
@@ -63,7 +63,7 @@ extern VgStatus vg_hnsw_search_layer(const VgGraph *graph, const float *query,
  * of level 0.  Writes the best min(k, found) into out[0..*n_out); out must
  * hold max(ef, k) entries.
  */
-extern VgStatus vg_hnsw_search(const VgGraph *graph, const float *query,
+extern VgStatus vg_hnsw_search(const VgGraph *graph, const void *query,
 							   int ef, int k, VgSearchScratch *s,
 							   VgCandidate *out, int *n_out);
 
@@ -72,7 +72,7 @@ extern VgStatus vg_hnsw_search(const VgGraph *graph, const float *query,
  * Sets *closest to the node found (VG_NO_NODE in an empty graph) and
  * *top_level to the entry point's level.
  */
-extern VgStatus vg_hnsw_descend(const VgGraph *graph, const float *query,
+extern VgStatus vg_hnsw_descend(const VgGraph *graph, const void *query,
 								int level, VgSearchScratch *s,
 								VgCandidate *closest, int *top_level);
 
@@ -87,7 +87,7 @@ typedef struct VgInsertScratch
 	int			found_cap;		/* results of one level: max(ef_construction, m0 + 1) */
 	int			found_levels;	/* levels found has room for */
 	VgNodeId   *targets;		/* the new node's chosen neighbours */
-	const float **chosen_vectors;
+	const void **chosen_vectors;
 	VgListScratch lists;
 } VgInsertScratch;
 

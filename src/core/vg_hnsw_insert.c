@@ -41,7 +41,7 @@ vg_insert_scratch_init(VgInsertScratch *s, const VgHnswParams *params,
 	s->found_levels = 2;
 	s->found = vg_alloc(allocator, sizeof(VgCandidate) * s->found_cap * s->found_levels);
 	s->targets = vg_alloc(allocator, sizeof(VgNodeId) * pool);
-	s->chosen_vectors = vg_alloc(allocator, sizeof(float *) * pool);
+	s->chosen_vectors = vg_alloc(allocator, sizeof(void *) * pool);
 	if (!s->found || !s->targets || !s->chosen_vectors)
 		return VG_ERR_NO_MEMORY;
 	if ((st = vg_list_scratch_init(&s->lists, params->m0, allocator)) != VG_OK)
@@ -91,7 +91,7 @@ found_at(VgInsertScratch *s, int level)
  * their counts.
  */
 static VgStatus
-search_levels(const VgGraph *graph, const VgHnswParams *params, const float *query,
+search_levels(const VgGraph *graph, const VgHnswParams *params, const void *query,
 			  VgCandidate closest, int top, VgInsertScratch *s, int *n_found)
 {
 	const VgCandidate *entries = &closest;
@@ -164,7 +164,7 @@ VgStatus
 vg_hnsw_insert(const VgGraph *graph, const VgHnswParams *params,
 			   VgNodeId node, int level, VgInsertScratch *s)
 {
-	const float *query = graph->ops->vector(graph->store, node);
+	const void *query = graph->ops->vector(graph->store, node);
 	int			n_found[VG_MAX_LEVEL + 1];
 	VgCandidate closest;
 	VgNodeId	parent;

@@ -46,7 +46,7 @@ vg_list_scratch_init(VgListScratch *s, int cap, const VgAllocator *allocator)
 		ok = ok && s->lists[i] != NULL && s->out[i] != NULL;
 	}
 	s->pool = vg_alloc(allocator, sizeof(VgCandidate) * (2 * cap + 1));
-	s->vectors = vg_alloc(allocator, sizeof(float *) * (cap + 1));
+	s->vectors = vg_alloc(allocator, sizeof(void *) * (cap + 1));
 	return ok && s->pool != NULL && s->vectors != NULL ? VG_OK : VG_ERR_NO_MEMORY;
 }
 
@@ -67,7 +67,7 @@ vg_links_choose(const VgGraph *graph, VgNodeId node, VgNodeId *out, int n_tree,
 				const VgNodeId *ids, int n, int cap, float alpha, VgListScratch *s)
 {
 	const VgGraphOps *ops = graph->ops;
-	const float *base = ops->vector(graph->store, node);
+	const void *base = ops->vector(graph->store, node);
 	int			kept;
 
 	for (int i = 0; i < n; i++)
@@ -93,7 +93,7 @@ trim_list(const VgGraph *graph, VgNodeId node, VgNodeId *out, int n_tree,
 		  const VgNodeId *ids, int n, int cap, float alpha, VgListScratch *s)
 {
 	const VgGraphOps *ops = graph->ops;
-	const float *base = ops->vector(graph->store, node);
+	const void *base = ops->vector(graph->store, node);
 	int			must = n_tree + n - cap;
 	int			want = must > cap / 8 ? must : cap / 8;
 	int			dropped = 0;
@@ -112,7 +112,7 @@ trim_list(const VgGraph *graph, VgNodeId node, VgNodeId *out, int n_tree,
 	 */
 	for (int i = n - 1; i > 0 && dropped < want; i--)
 	{
-		const float *cv = ops->vector(graph->store, s->pool[i].id);
+		const void *cv = ops->vector(graph->store, s->pool[i].id);
 		bool		covered = false;
 
 		for (int j = 0; j < i && !covered; j++)

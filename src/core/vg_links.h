@@ -42,7 +42,7 @@ typedef struct VgListScratch
 	VgNodeId   *lists[VG_MAX_LIST_UPDATES];	/* 2 * cap + 1 each */
 	VgNodeId   *out[VG_MAX_LIST_UPDATES];	/* cap + 1 each */
 	VgCandidate *pool;			/* 2 * cap + 1 */
-	const float **vectors;		/* cap + 1 */
+	const void **vectors;		/* cap + 1 */
 	const VgAllocator *allocator;
 } VgListScratch;
 
@@ -60,7 +60,7 @@ extern void vg_list_scratch_free(VgListScratch *s);
  */
 extern int	vg_prune_robust(const VgGraph *graph, const VgCandidate *candidates,
 							int n, int max_out, float alpha, int kept,
-							VgNodeId *out, const float **vectors);
+							VgNodeId *out, const void **vectors);
 
 /*
  * The paper's keepPrunedConnections: after vg_prune_robust kept out[0..kept),
@@ -70,7 +70,7 @@ extern int	vg_prune_robust(const VgGraph *graph, const VgCandidate *candidates,
  */
 extern int	vg_prune_fill(const VgGraph *graph, const VgCandidate *candidates,
 						  int n, int max_out, int kept,
-						  VgNodeId *out, const float **vectors);
+						  VgNodeId *out, const void **vectors);
 
 static inline bool
 vg_ids_contain(const VgNodeId *ids, int n, VgNodeId id)

@@ -23,11 +23,11 @@
 int
 vg_prune_robust(const VgGraph *graph, const VgCandidate *candidates, int n,
 				int max_out, float alpha, int kept, VgNodeId *out,
-				const float **vectors)
+				const void **vectors)
 {
 	for (int i = 0; i < n && kept < max_out; i++)
 	{
-		const float *cv = graph->ops->vector(graph->store, candidates[i].id);
+		const void *cv = graph->ops->vector(graph->store, candidates[i].id);
 		bool		covered = false;
 
 		for (int j = 0; j < kept && !covered; j++)
@@ -45,7 +45,7 @@ vg_prune_robust(const VgGraph *graph, const VgCandidate *candidates, int n,
 
 int
 vg_prune_fill(const VgGraph *graph, const VgCandidate *candidates, int n,
-			  int max_out, int kept, VgNodeId *out, const float **vectors)
+			  int max_out, int kept, VgNodeId *out, const void **vectors)
 {
 	for (int i = 0; i < n && kept < max_out; i++)
 	{

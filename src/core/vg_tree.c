@@ -165,7 +165,7 @@ tree_move(const VgGraph *graph, VgNodeId a, VgNodeId b, VgNodeId c, int limit,
 
 /* Whether node is deleted: in the set when one is given, else by the store. */
 static bool
-is_deleted(const VgGraph *graph, const VgVisited *deleted, const float *probe,
+is_deleted(const VgGraph *graph, const VgVisited *deleted, const void *probe,
 		   VgNodeId node)
 {
 	float		d;
@@ -179,7 +179,7 @@ is_deleted(const VgGraph *graph, const VgVisited *deleted, const float *probe,
 /* Where find_room looks, and what it found. */
 typedef struct RoomSearch
 {
-	const float *probe;			/* any vector: the store's deleted test */
+	const void *probe;			/* any vector: the store's deleted test */
 	const VgVisited *deleted;	/* or the deleted nodes, when given */
 	const VgVisited *fence;		/* nodes not to enter, or NULL */
 	int			soft;			/* the tree degree budget */
@@ -433,7 +433,7 @@ static bool
 move_to_near(const VgGraph *graph, Boundary edge, const VgNodeId *joined, int n,
 			 int max_tree, VgListScratch *s)
 {
-	const float *v = graph->ops->vector(graph->store, edge.live);
+	const void *v = graph->ops->vector(graph->store, edge.live);
 	VgCandidate near[VG_BYPASS_WINDOW];
 	int			k = 0;
 

@@ -51,7 +51,7 @@ make_data(int n, uint64_t seed)
 static VgMetric
 l2_metric(void)
 {
-	VgMetric	m = {vg_distance_kernels(VG_SIMD_SCALAR)->l2_squared, 1.0f, DIM};
+	VgMetric	m = {vg_distance_kernels(VG_SIMD_SCALAR)->l2_squared, 1.0f, DIM, 0};
 
 	return m;
 }
@@ -72,8 +72,8 @@ build(const float *data, int n, int m, int efc)
 	uint64_t	rng = 42;
 
 	b.params = vg_hnsw_params(m, efc);
-	b.mem = aligned_alloc(64, (vg_arena_size(n, DIM, m) + 63) & ~(size_t) 63);
-	b.arena = vg_arena_init(b.mem, n, DIM, m, false);
+	b.mem = aligned_alloc(64, (vg_arena_size(n, sizeof(float) * DIM, m) + 63) & ~(size_t) 63);
+	b.arena = vg_arena_init(b.mem, n, sizeof(float) * DIM, m, false);
 	b.graph = vg_arena_graph(b.arena, l2_metric());
 	vg_insert_scratch_init(&s, &b.params, &vg_malloc_allocator);
 	for (int i = 0; i < n; i++)
@@ -370,8 +370,8 @@ test_empty_and_single(void)
 	CHECK_INT_EQ(n, 0);
 	free(b.mem);
 
-	b.mem = aligned_alloc(64, (vg_arena_size(1, DIM, 8) + 63) & ~(size_t) 63);
-	b.arena = vg_arena_init(b.mem, 1, DIM, 8, false);
+	b.mem = aligned_alloc(64, (vg_arena_size(1, sizeof(float) * DIM, 8) + 63) & ~(size_t) 63);
+	b.arena = vg_arena_init(b.mem, 1, sizeof(float) * DIM, 8, false);
 	b.graph = vg_arena_graph(b.arena, l2_metric());
 	vg_insert_scratch_init(&is, &b.params, &vg_malloc_allocator);
 	CHECK_INT_EQ(vg_arena_add(b.arena, v, 2, 0, 77, &id), VG_OK);
@@ -390,13 +390,13 @@ static void
 test_prune_heuristic(void)
 {
 	float		pts[4][DIM] = {{0}};
-	void	   *mem = aligned_alloc(64, (vg_arena_size(4, DIM, 4) + 63) & ~(size_t) 63);
-	VgArena    *arena = vg_arena_init(mem, 4, DIM, 4, false);
+	void	   *mem = aligned_alloc(64, (vg_arena_size(4, sizeof(float) * DIM, 4) + 63) & ~(size_t) 63);
+	VgArena    *arena = vg_arena_init(mem, 4, sizeof(float) * DIM, 4, false);
 	VgGraph		g = vg_arena_graph(arena, l2_metric());
 	VgCandidate cands[3];
 	VgNodeId	out[3],
 				id;
-	const float *vecs[3];
+	const void *vecs[3];
 
 	pts[1][0] = 1.0f;			/* a */
 	pts[2][0] = 2.0f;			/* b: behind a, as seen from the base */
@@ -436,8 +436,8 @@ test_overflow_trim(void)
 {
 	enum {N = 12};
 	float		pts[N][DIM] = {{0}};
-	void	   *mem = aligned_alloc(64, (vg_arena_size(N, DIM, 4) + 63) & ~(size_t) 63);
-	VgArena    *arena = vg_arena_init(mem, N, DIM, 4, false);
+	void	   *mem = aligned_alloc(64, (vg_arena_size(N, sizeof(float) * DIM, 4) + 63) & ~(size_t) 63);
+	VgArena    *arena = vg_arena_init(mem, N, sizeof(float) * DIM, 4, false);
 	VgGraph		g = vg_arena_graph(arena, l2_metric());
 	VgListScratch ls;
 	VgNodeId	list[8] = {3, 1, 2, 4, 5, 6, 7, 8},
@@ -521,8 +521,8 @@ test_concurrent_insert(void)
 	double		recall;
 
 	b.params = vg_hnsw_params(12, 64);
-	b.mem = aligned_alloc(64, (vg_arena_size(NODES, DIM, 12) + 63) & ~(size_t) 63);
-	b.arena = vg_arena_init(b.mem, NODES, DIM, 12, true);
+	b.mem = aligned_alloc(64, (vg_arena_size(NODES, sizeof(float) * DIM, 12) + 63) & ~(size_t) 63);
+	b.arena = vg_arena_init(b.mem, NODES, sizeof(float) * DIM, 12, true);
 	b.graph = vg_arena_graph(b.arena, l2_metric());
 	for (int t = 0; t < THREADS; t++)
 	{
