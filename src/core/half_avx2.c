@@ -28,18 +28,26 @@
 #define LANES 8
 #define BLOCK (4 * LANES)
 
-/* CPUID leaf 1, ECX bit 29; AVX2 detection has already checked XSAVE. */
+/*
+ * CPUID leaf 1, ECX bit 29; AVX2 detection has already checked XSAVE.
+ * Asked once: in a virtual machine CPUID traps to the hypervisor, which
+ * costs microseconds, and queries convert vectors all the time.
+ */
 int
 vg_cpu_has_f16c(void)
 {
-	unsigned int eax,
-				ebx,
-				ecx,
-				edx;
+	static int	known = -1;
 
-	if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx))
-		return 0;
-	return (ecx & bit_F16C) != 0;
+	if (known < 0)
+	{
+		unsigned int eax,
+					ebx,
+					ecx,
+					edx;
+
+		known = __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C) != 0;
+	}
+	return known;
 }
 
 static inline VG_TARGET_F16C __m256
