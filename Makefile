@@ -31,6 +31,9 @@ OBJS = \
 	src/core/vg_prune.o \
 	src/core/vg_tree.o \
 	src/core/vg_visited.o \
+	src/halfvec.o \
+	src/halfvec_agg.o \
+	src/halfvec_ops.o \
 	src/vecgraph.o \
 	src/vector.o \
 	src/vector_agg.o \
@@ -79,6 +82,9 @@ REGRESS = \
 	vector_errors \
 	vector_ops \
 	vector_agg \
+	halfvec_io \
+	halfvec_ops \
+	halfvec_agg \
 	parallel_safety \
 	vecgraph_build \
 	vecgraph_scan \

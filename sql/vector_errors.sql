@@ -62,7 +62,7 @@ SELECT '[1e-30]'::vector * '[1e-30]';
 SELECT avg(v) FROM (VALUES ('[3e38]'::vector), ('[3e38]')) t(v);
 SELECT sum(v) FROM (VALUES ('[3e38]'::vector), ('[3e38]')) t(v);
 -- subvector
-SELECT subvector('[1,2,3]', 4, 1);
-SELECT subvector('[1,2,3]', 1, 0);
-SELECT subvector('[1,2,3]', -5, 3);
+SELECT subvector('[1,2,3]'::vector, 4, 1);
+SELECT subvector('[1,2,3]'::vector, 1, 0);
+SELECT subvector('[1,2,3]'::vector, -5, 3);
 -- malformed binary input is covered by test/t/001_binary_copy.pl

@@ -6,7 +6,7 @@ SELECT '[1,2.5,-3e-2]'::vector;
 SELECT '  [ 1 , 2 ,3 ]  '::vector;
 SELECT '[1.23456789,0.1,-0,1e-38,3.4e38]'::vector;
 SELECT '[1e-45]'::vector;	-- denormal, accepted as float4 accepts it
-SELECT vector_dims('[1,2,3]');
+SELECT vector_dims('[1,2,3]'::vector);
 SELECT vector_dims(array_fill(1, ARRAY[16000])::vector);
 
 -- shortest round-trip output: text out and in gives the same floats

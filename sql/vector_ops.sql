@@ -1,10 +1,10 @@
 -- Distances, norms and arithmetic.
 SELECT '[1,2,3]'::vector <-> '[4,5,6]';
-SELECT l2_distance('[1,2,3]', '[4,5,6]');
+SELECT l2_distance('[1,2,3]'::vector, '[4,5,6]');
 SELECT vector_l2_squared_distance('[1,2,3]', '[4,5,6]');
-SELECT '[1,2,3]'::vector <#> '[4,5,6]', inner_product('[1,2,3]', '[4,5,6]');
-SELECT '[1,2,3]'::vector <=> '[4,5,6]', cosine_distance('[1,2,3]', '[4,5,6]');
-SELECT '[1,2,3]'::vector <+> '[4,5,6]', l1_distance('[1,2,3]', '[4,5,6]');
+SELECT '[1,2,3]'::vector <#> '[4,5,6]', inner_product('[1,2,3]'::vector, '[4,5,6]');
+SELECT '[1,2,3]'::vector <=> '[4,5,6]', cosine_distance('[1,2,3]'::vector, '[4,5,6]');
+SELECT '[1,2,3]'::vector <+> '[4,5,6]', l1_distance('[1,2,3]'::vector, '[4,5,6]');
 SELECT '[1,1]'::vector <=> '[-1,-1]' AS opposite, '[1,0]'::vector <=> '[0,1]' AS orthogonal,
        '[3,4]'::vector <=> '[6,8]' AS parallel;
 SELECT '[0,0]'::vector <=> '[1,1]' AS zero_norm_is_nan;
@@ -12,12 +12,12 @@ SELECT '[1,2,3]'::vector <-> NULL IS NULL AS strict;
 
 -- norms and normalisation
 SELECT vector_norm('[3,4]'), vector_norm('[0,0,0]');
-SELECT l2_normalize('[3,4]'), l2_normalize('[0,0]'), vector_norm(l2_normalize('[1,2,3,4,5]'));
+SELECT l2_normalize('[3,4]'::vector), l2_normalize('[0,0]'::vector), vector_norm(l2_normalize('[1,2,3,4,5]'::vector));
 
 -- element-wise arithmetic and concatenation
 SELECT '[1,2,3]'::vector + '[4,5,6]', '[1,2,3]'::vector - '[4,5,6]', '[1,2,3]'::vector * '[4,5,6]';
 SELECT '[1,2]'::vector || '[3]';
-SELECT subvector('[1,2,3,4,5]', 2, 3), subvector('[1,2,3,4,5]', 4, 10), subvector('[1,2,3]', 0, 2);
+SELECT subvector('[1,2,3,4,5]'::vector, 2, 3), subvector('[1,2,3,4,5]'::vector, 4, 10), subvector('[1,2,3]'::vector, 0, 2);
 
 -- Every SIMD kernel agrees with the scalar one.  Lengths cover the SIMD
 -- widths' tails; values are seeded so the test is repeatable.

@@ -2,7 +2,8 @@
  *
  * vector.c
  *	  The vector type's input, output, binary and typmod functions, and the
- *	  checks every vector-producing function shares.
+ *	  checks and text parser every vector-producing function shares (halfvec
+ *	  uses them too, with its own name in the messages).
  *
  *	  Text and binary forms follow pgvector's so that clients written for it
  *	  work unchanged: text '[1,2.5,-3e-2]' with shortest round-trip float
@@ -33,26 +34,38 @@ InitVector(int dim)
 }
 
 void
-CheckDimCount(int dim)
+CheckTypeDimCount(const char *typname, int dim)
 {
 	if (dim < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("vector must have at least 1 dimension")));
+				 errmsg("%s must have at least 1 dimension", typname)));
 	if (dim > VECTOR_MAX_DIM)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("vector cannot have more than %d dimensions, got %d",
-						VECTOR_MAX_DIM, dim)));
+				 errmsg("%s cannot have more than %d dimensions, got %d",
+						typname, VECTOR_MAX_DIM, dim)));
+}
+
+void
+CheckDimCount(int dim)
+{
+	CheckTypeDimCount("vector", dim);
+}
+
+void
+CheckTypeDimsMatch(const char *typname, int a, int b)
+{
+	if (a != b)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("different %s dimensions %d and %d", typname, a, b)));
 }
 
 void
 CheckDimsMatch(int a, int b)
 {
-	if (a != b)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("different vector dimensions %d and %d", a, b)));
+	CheckTypeDimsMatch("vector", a, b);
 }
 
 void
@@ -65,16 +78,22 @@ CheckExpectedDims(int32 typmod, int dim)
 }
 
 void
-CheckElement(float value)
+CheckTypeElement(const char *typname, float value)
 {
 	if (isnan(value))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("NaN not allowed in vector")));
+				 errmsg("NaN not allowed in %s", typname)));
 	if (isinf(value))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("infinite value not allowed in vector")));
+				 errmsg("infinite value not allowed in %s", typname)));
+}
+
+void
+CheckElement(float value)
+{
+	CheckTypeElement("vector", value);
 }
 
 static inline bool
@@ -92,39 +111,41 @@ SkipSpace(char *p)
 }
 
 static void
-ReportSyntaxError(const char *input, const char *detail)
+ReportSyntaxError(const char *typname, const char *input, const char *detail)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type vector: \"%s\"", input),
+			 errmsg("invalid input syntax for type %s: \"%s\"", typname, input),
 			 errdetail("%s", detail)));
 }
 
 /*
- * Parses one element at *p.  Overflow is an error, as in float4in; a value
- * too small for float4 becomes 0 (or a denormal) as in pgvector, which
- * clients moving from it rely on.  Leaves *p after the number.
+ * Parses one element at *p.  Overflow is an error, as in float4in, and so
+ * is a finite value of magnitude limit or more (the type's own overflow
+ * threshold); a value too small for the type becomes 0 (or a denormal) as
+ * in pgvector, which clients moving from it rely on.  Leaves *p after the
+ * number.
  */
 static float
-ParseElement(char **p, const char *input)
+ParseElement(char **p, const char *typname, const char *input, float limit)
 {
 	char	   *start = *p;
 	char	   *end;
 	float		value;
 
 	if (*start == ',' || *start == ']' || *start == '\0')
-		ReportSyntaxError(input, "Each element must be a number.");
+		ReportSyntaxError(typname, input, "Each element must be a number.");
 
 	errno = 0;
 	value = strtof(start, &end);
 	if (end == start)
-		ReportSyntaxError(input, "Each element must be a number.");
-	if (errno == ERANGE && isinf(value))
+		ReportSyntaxError(typname, input, "Each element must be a number.");
+	if ((errno == ERANGE && isinf(value)) || (isfinite(value) && fabsf(value) >= limit))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("\"%.*s\" is out of range for type vector",
-						(int) (end - start), start)));
-	CheckElement(value);
+				 errmsg("\"%.*s\" is out of range for type %s",
+						(int) (end - start), start, typname)));
+	CheckTypeElement(typname, value);
 	*p = end;
 	return value;
 }
@@ -140,23 +161,23 @@ CountCommas(const char *p)
 	return n;
 }
 
-PG_FUNCTION_INFO_V1(vector_in);
-Datum
-vector_in(PG_FUNCTION_ARGS)
+/*
+ * The text form '[x1,...,xn]' of a vector-like type, as float4 values;
+ * returns the palloc'd elements and sets *dim_out.
+ */
+float *
+ParseVectorText(const char *typname, char *input, float limit, int *dim_out)
 {
-	char	   *input = PG_GETARG_CSTRING(0);
-	int32		typmod = PG_GETARG_INT32(2);
 	int			capacity = 16;
 	int			dim = 0;
 	float	   *values = palloc(sizeof(float) * capacity);
 	char	   *p = SkipSpace(input);
-	Vector	   *result;
 
 	if (*p != '[')
-		ReportSyntaxError(input, "Vector contents must start with \"[\".");
+		ReportSyntaxError(typname, input, "Vector contents must start with \"[\".");
 	p = SkipSpace(p + 1);
 	if (*p == ']')
-		CheckDimCount(0);
+		CheckTypeDimCount(typname, 0);
 
 	for (;;)
 	{
@@ -166,22 +187,36 @@ vector_in(PG_FUNCTION_ARGS)
 			capacity = Min(capacity * 2, VECTOR_MAX_DIM + 1);
 			values = repalloc(values, sizeof(float) * capacity);
 		}
-		values[dim++] = ParseElement(&p, input);
+		values[dim++] = ParseElement(&p, typname, input, limit);
 		if (dim > VECTOR_MAX_DIM)
-			CheckDimCount(dim + CountCommas(p));
+			CheckTypeDimCount(typname, dim + CountCommas(p));
 		p = SkipSpace(p);
 		if (*p == ']')
 			break;
 		if (*p != ',')
-			ReportSyntaxError(input, "Elements must be separated by \",\" and the vector must end with \"]\".");
+			ReportSyntaxError(typname, input, "Elements must be separated by \",\" and the vector must end with \"]\".");
 		p = SkipSpace(p + 1);
 	}
 
 	p = SkipSpace(p + 1);
 	if (*p != '\0')
-		ReportSyntaxError(input, "Junk after closing \"]\".");
+		ReportSyntaxError(typname, input, "Junk after closing \"]\".");
 
-	CheckDimCount(dim);
+	CheckTypeDimCount(typname, dim);
+	*dim_out = dim;
+	return values;
+}
+
+PG_FUNCTION_INFO_V1(vector_in);
+Datum
+vector_in(PG_FUNCTION_ARGS)
+{
+	int32		typmod = PG_GETARG_INT32(2);
+	int			dim;
+	float	   *values = ParseVectorText("vector", PG_GETARG_CSTRING(0),
+										 INFINITY, &dim);
+	Vector	   *result;
+
 	CheckExpectedDims(typmod, dim);
 
 	result = InitVector(dim);
@@ -214,11 +249,10 @@ vector_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(buf);
 }
 
-PG_FUNCTION_INFO_V1(vector_typmod_in);
-Datum
-vector_typmod_in(PG_FUNCTION_ARGS)
+/* The one type modifier of a vector-like type: its number of dimensions. */
+int32
+ParseDimsTypmod(const char *typname, ArrayType *ta)
 {
-	ArrayType  *ta = PG_GETARG_ARRAYTYPE_P(0);
 	int32	   *tl;
 	int			n;
 
@@ -227,17 +261,24 @@ vector_typmod_in(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid type modifier"),
-				 errdetail("Type vector takes one modifier, the number of dimensions.")));
+				 errdetail("Type %s takes one modifier, the number of dimensions.", typname)));
 	if (*tl < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("dimensions for type vector must be at least 1, got %d", *tl)));
+				 errmsg("dimensions for type %s must be at least 1, got %d", typname, *tl)));
 	if (*tl > VECTOR_MAX_DIM)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("dimensions for type vector cannot exceed %d, got %d",
-						VECTOR_MAX_DIM, *tl)));
-	PG_RETURN_INT32(*tl);
+				 errmsg("dimensions for type %s cannot exceed %d, got %d",
+						typname, VECTOR_MAX_DIM, *tl)));
+	return *tl;
+}
+
+PG_FUNCTION_INFO_V1(vector_typmod_in);
+Datum
+vector_typmod_in(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(ParseDimsTypmod("vector", PG_GETARG_ARRAYTYPE_P(0)));
 }
 
 PG_FUNCTION_INFO_V1(vector_typmod_out);

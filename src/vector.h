@@ -23,6 +23,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "utils/array.h"
 
 #define VECTOR_MAX_DIM 16000
 
@@ -43,14 +44,35 @@ typedef struct Vector
 extern Vector *InitVector(int dim);
 
 /*
- * Checks that raise ereport(ERROR) with the offending values named.
+ * Checks that raise ereport(ERROR) with the offending values named.  The
+ * CheckType* forms name another vector-like type (halfvec) instead.
  */
 extern void CheckDimCount(int dim);
 extern void CheckDimsMatch(int a, int b);
 extern void CheckExpectedDims(int32 typmod, int dim);
 extern void CheckElement(float value);
+extern void CheckTypeDimCount(const char *typname, int dim);
+extern void CheckTypeDimsMatch(const char *typname, int a, int b);
+extern void CheckTypeElement(const char *typname, float value);
 
+/*
+ * The text form and type modifier every vector-like type shares.
+ * ParseVectorText returns the elements as float4: finite, and a finite one
+ * of magnitude limit or more is out of range for typname (INFINITY: no
+ * limit beyond float4's).
+ */
+extern float *ParseVectorText(const char *typname, char *input, float limit,
+							  int *dim_out);
+extern int32 ParseDimsTypmod(const char *typname, ArrayType *typmods);
 
+/*
+ * avg's float8[] state (vector_agg.c): the checked values, and a state the
+ * transition function may change for a vector of dim elements.  avg(halfvec)
+ * shares it.
+ */
+extern float8 *AvgStateValues(ArrayType *state, int *n);
+extern ArrayType *AvgWritableState(FunctionCallInfo fcinfo, int argno,
+								   const char *typname, int dim);
 
 /*
  * Distance functions, compared by address to recognise an operator class's

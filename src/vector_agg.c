@@ -8,7 +8,8 @@
  *	  accurate; being a plain array, the state crosses process boundaries
  *	  without serialisation functions, so avg runs in parallel plans.
  *	  sum(vector) needs no code here: it is vector_add as both transition
- *	  and combine function.
+ *	  and combine function.  avg(halfvec) (halfvec_agg.c) keeps the same
+ *	  state, so it shares the state checks and vector_combine.
  *
  *-------------------------------------------------------------------------
  */
@@ -28,8 +29,8 @@
  * VECTOR_MAX_DIM of them.  The support functions can be called directly
  * with any array, so every field is checked before it is trusted.
  */
-static float8 *
-StateValues(ArrayType *state, int *n)
+float8 *
+AvgStateValues(ArrayType *state, int *n)
 {
 	float8	   *values;
 
@@ -72,17 +73,17 @@ NewState(int dim)
  * A state we may change in place: inside an aggregate the transition value
  * is ours; elsewhere (a direct call) work on a copy.
  */
-static ArrayType *
-WritableState(FunctionCallInfo fcinfo, int argno, int dim)
+ArrayType *
+AvgWritableState(FunctionCallInfo fcinfo, int argno, const char *typname, int dim)
 {
 	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(argno);
 	int			n;
 
-	StateValues(state, &n);
-	CheckDimCount(dim);
+	AvgStateValues(state, &n);
+	CheckTypeDimCount(typname, dim);
 	if (n == 1)
 		return NewState(dim);	/* the initial '{0}': no vector seen yet */
-	CheckDimsMatch(n - 1, dim);
+	CheckTypeDimsMatch(typname, n - 1, dim);
 	if (AggCheckCallContext(fcinfo, NULL))
 		return state;
 	return PG_GETARG_ARRAYTYPE_P_COPY(argno);
@@ -93,7 +94,7 @@ Datum
 vector_accum(PG_FUNCTION_ARGS)
 {
 	Vector	   *v = PG_GETARG_VECTOR_P(1);
-	ArrayType  *state = WritableState(fcinfo, 0, v->dim);
+	ArrayType  *state = AvgWritableState(fcinfo, 0, "vector", v->dim);
 	float8	   *values = (float8 *) ARR_DATA_PTR(state);
 
 	values[0] += 1.0;
@@ -108,7 +109,7 @@ vector_combine(PG_FUNCTION_ARGS)
 {
 	ArrayType  *other = PG_GETARG_ARRAYTYPE_P(1);
 	int			n_other;
-	float8	   *add = StateValues(other, &n_other);
+	float8	   *add = AvgStateValues(other, &n_other);
 	ArrayType  *state;
 	float8	   *values;
 
@@ -117,10 +118,10 @@ vector_combine(PG_FUNCTION_ARGS)
 		int			n;
 
 		state = PG_GETARG_ARRAYTYPE_P(0);
-		StateValues(state, &n);
+		AvgStateValues(state, &n);
 		PG_RETURN_ARRAYTYPE_P(state);
 	}
-	state = WritableState(fcinfo, 0, n_other - 1);
+	state = AvgWritableState(fcinfo, 0, "vector", n_other - 1);
 	values = (float8 *) ARR_DATA_PTR(state);
 	for (int i = 0; i < n_other; i++)
 		values[i] += add[i];
@@ -132,7 +133,7 @@ Datum
 vector_avg(PG_FUNCTION_ARGS)
 {
 	int			n;
-	float8	   *values = StateValues(PG_GETARG_ARRAYTYPE_P(0), &n);
+	float8	   *values = AvgStateValues(PG_GETARG_ARRAYTYPE_P(0), &n);
 	Vector	   *result;
 
 	if (values[0] == 0.0)
