@@ -89,7 +89,8 @@ REGRESS = \
 	vecgraph_build \
 	vecgraph_scan \
 	vecgraph_vacuum \
-	vecgraph_parallel
+	vecgraph_parallel \
+	vecgraph_half
 REGRESS_OPTS = --inputdir=. --outputdir=$(or $(REGRESS_OUTDIR),.)
 ISOLATION = vecgraph_concurrency
 ISOLATION_OPTS = --load-extension=vecgraph $(if $(REGRESS_OUTDIR),--outputdir=$(REGRESS_OUTDIR)/isolation)

@@ -26,6 +26,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "halfvec.h"
 #include "vecgraph.h"
 #include "vector.h"
 #include "vgam.h"
@@ -120,12 +121,6 @@ VgReadShape(Relation index, VgShape *shape)
 	}
 	memcpy(shape, index->rd_amcache, sizeof(VgShape));
 }
-
-/* XXX-HALFVEC: until src/halfvec.h lands */
-extern PGDLLEXPORT Datum halfvec_l2_squared_distance(PG_FUNCTION_ARGS) __attribute__((weak));
-extern PGDLLEXPORT Datum halfvec_negative_inner_product(PG_FUNCTION_ARGS) __attribute__((weak));
-extern PGDLLEXPORT Datum halfvec_cosine_distance(PG_FUNCTION_ARGS) __attribute__((weak));
-extern PGDLLEXPORT Datum halfvec_l1_distance(PG_FUNCTION_ARGS) __attribute__((weak));
 
 /*
  * The operator classes, told apart by their distance function (support

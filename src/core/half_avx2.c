@@ -132,29 +132,58 @@ HALF_PAIR_KERNEL(f16c_l2_squared, l2_step)
 HALF_PAIR_KERNEL(f16c_inner_product, ip_step)
 HALF_PAIR_KERNEL(f16c_l1, l1_step)
 
+/*
+ * The float kernel's scheme: four sets of the three sums over blocks of 32,
+ * single blocks into the first, the tail into the second, so that a halfvec
+ * and a vector of the same values give the same cosine bit for bit.
+ */
+typedef struct CosAcc
+{
+	__m256		dot;
+	__m256		norm_a;
+	__m256		norm_b;
+} CosAcc;
+
+static inline VG_TARGET_F16C void
+cos_step(CosAcc *acc, __m256 x, __m256 y)
+{
+	acc->dot = _mm256_fmadd_ps(x, y, acc->dot);
+	acc->norm_a = _mm256_fmadd_ps(x, x, acc->norm_a);
+	acc->norm_b = _mm256_fmadd_ps(y, y, acc->norm_b);
+}
+
+static inline VG_TARGET_F16C void
+cos_merge(CosAcc *dst, const CosAcc *src)
+{
+	dst->dot = _mm256_add_ps(dst->dot, src->dot);
+	dst->norm_a = _mm256_add_ps(dst->norm_a, src->norm_a);
+	dst->norm_b = _mm256_add_ps(dst->norm_b, src->norm_b);
+}
+
 static VG_TARGET_F16C VgCosineParts
 f16c_cosine_parts(const void *va, const void *vb, size_t n)
 {
 	const VgHalf *a = va;
 	const VgHalf *b = vb;
-	__m256		dot = _mm256_setzero_ps();
-	__m256		norm_a = _mm256_setzero_ps();
-	__m256		norm_b = _mm256_setzero_ps();
+	CosAcc		acc[4];
 	VgCosineParts parts;
 	size_t		i = 0;
 
-	for (; i < n; i += LANES)
-	{
-		__m256		x = i + LANES <= n ? load8(a + i) : load_tail(a + i, n - i);
-		__m256		y = i + LANES <= n ? load8(b + i) : load_tail(b + i, n - i);
-
-		dot = _mm256_fmadd_ps(x, y, dot);
-		norm_a = _mm256_fmadd_ps(x, x, norm_a);
-		norm_b = _mm256_fmadd_ps(y, y, norm_b);
-	}
-	parts.dot = hsum256(dot);
-	parts.norm_a = hsum256(norm_a);
-	parts.norm_b = hsum256(norm_b);
+	for (int j = 0; j < 4; j++)
+		acc[j].dot = acc[j].norm_a = acc[j].norm_b = _mm256_setzero_ps();
+	for (; i + BLOCK <= n; i += BLOCK)
+		for (int j = 0; j < 4; j++)
+			cos_step(&acc[j], load8(a + i + j * LANES), load8(b + i + j * LANES));
+	for (; i + LANES <= n; i += LANES)
+		cos_step(&acc[0], load8(a + i), load8(b + i));
+	if (i < n)
+		cos_step(&acc[1], load_tail(a + i, n - i), load_tail(b + i, n - i));
+	cos_merge(&acc[0], &acc[1]);
+	cos_merge(&acc[2], &acc[3]);
+	cos_merge(&acc[0], &acc[2]);
+	parts.dot = hsum256(acc[0].dot);
+	parts.norm_a = hsum256(acc[0].norm_a);
+	parts.norm_b = hsum256(acc[0].norm_b);
 	return parts;
 }
 

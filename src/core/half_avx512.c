@@ -98,29 +98,54 @@ HALF_PAIR_KERNEL(avx512_half_l2_squared, l2_step)
 HALF_PAIR_KERNEL(avx512_half_inner_product, ip_step)
 HALF_PAIR_KERNEL(avx512_half_l1, l1_step)
 
+/* The float kernel's accumulation scheme (see half_avx2.c). */
+typedef struct CosAcc
+{
+	__m512		dot;
+	__m512		norm_a;
+	__m512		norm_b;
+} CosAcc;
+
+static inline VG_TARGET_AVX512 void
+cos_step(CosAcc *acc, __m512 x, __m512 y)
+{
+	acc->dot = _mm512_fmadd_ps(x, y, acc->dot);
+	acc->norm_a = _mm512_fmadd_ps(x, x, acc->norm_a);
+	acc->norm_b = _mm512_fmadd_ps(y, y, acc->norm_b);
+}
+
+static inline VG_TARGET_AVX512 void
+cos_merge(CosAcc *dst, const CosAcc *src)
+{
+	dst->dot = _mm512_add_ps(dst->dot, src->dot);
+	dst->norm_a = _mm512_add_ps(dst->norm_a, src->norm_a);
+	dst->norm_b = _mm512_add_ps(dst->norm_b, src->norm_b);
+}
+
 static VG_TARGET_AVX512 VgCosineParts
 avx512_half_cosine_parts(const void *va, const void *vb, size_t n)
 {
 	const VgHalf *a = va;
 	const VgHalf *b = vb;
-	__m512		dot = _mm512_setzero_ps();
-	__m512		norm_a = _mm512_setzero_ps();
-	__m512		norm_b = _mm512_setzero_ps();
+	CosAcc		acc[4];
 	VgCosineParts parts;
 	size_t		i = 0;
 
-	for (; i < n; i += LANES)
-	{
-		__m512		x = i + LANES <= n ? load16(a + i) : load_tail(a + i, n - i);
-		__m512		y = i + LANES <= n ? load16(b + i) : load_tail(b + i, n - i);
-
-		dot = _mm512_fmadd_ps(x, y, dot);
-		norm_a = _mm512_fmadd_ps(x, x, norm_a);
-		norm_b = _mm512_fmadd_ps(y, y, norm_b);
-	}
-	parts.dot = _mm512_reduce_add_ps(dot);
-	parts.norm_a = _mm512_reduce_add_ps(norm_a);
-	parts.norm_b = _mm512_reduce_add_ps(norm_b);
+	for (int j = 0; j < 4; j++)
+		acc[j].dot = acc[j].norm_a = acc[j].norm_b = _mm512_setzero_ps();
+	for (; i + BLOCK <= n; i += BLOCK)
+		for (int j = 0; j < 4; j++)
+			cos_step(&acc[j], load16(a + i + j * LANES), load16(b + i + j * LANES));
+	for (; i + LANES <= n; i += LANES)
+		cos_step(&acc[0], load16(a + i), load16(b + i));
+	if (i < n)
+		cos_step(&acc[1], load_tail(a + i, n - i), load_tail(b + i, n - i));
+	cos_merge(&acc[0], &acc[1]);
+	cos_merge(&acc[2], &acc[3]);
+	cos_merge(&acc[0], &acc[2]);
+	parts.dot = _mm512_reduce_add_ps(acc[0].dot);
+	parts.norm_a = _mm512_reduce_add_ps(acc[0].norm_a);
+	parts.norm_b = _mm512_reduce_add_ps(acc[0].norm_b);
 	return parts;
 }
 

@@ -252,11 +252,58 @@ test_kernels_exact(void)
 	}
 }
 
+/*
+ * On values that are exact in half, a half kernel gives the float kernel of
+ * its level bit for bit: the scan reuses index distances as the operator's
+ * results (vgplanner.c), and a halfvec and a vector of the same values
+ * must agree.
+ */
+static void
+test_kernels_match_float(void)
+{
+	VgTestRng	rng;
+
+	vg_rng_seed(&rng, 2048);
+	for (int level = 0; level < VG_SIMD_LEVEL_COUNT; level++)
+	{
+		const VgDistanceKernels *h = vg_half_kernels((VgSimdLevel) level);
+		const VgDistanceKernels *f = vg_distance_kernels((VgSimdLevel) level);
+
+		if (h == NULL || f == NULL)
+			continue;
+		for (size_t n = 1; n <= 1100 && vg_test_failures() == 0; n++)
+		{
+			VgHalf	   *a = random_halves(&rng, n);
+			VgHalf	   *b = random_halves(&rng, n);
+			float	   *fa = malloc(n * sizeof(float));
+			float	   *fb = malloc(n * sizeof(float));
+			VgCosineParts hp;
+			VgCosineParts fp;
+
+			vg_half_to_floats(fa, a, n);
+			vg_half_to_floats(fb, b, n);
+			hp = h->cosine_parts(a, b, n);
+			fp = f->cosine_parts(fa, fb, n);
+			CHECK_MSG(h->l2_squared(a, b, n) == f->l2_squared(fa, fb, n) &&
+					  h->inner_product(a, b, n) == f->inner_product(fa, fb, n) &&
+					  h->l1(a, b, n) == f->l1(fa, fb, n) &&
+					  hp.dot == fp.dot && hp.norm_a == fp.norm_a && hp.norm_b == fp.norm_b,
+					  "%s n=%zu: a half kernel differs from the float one",
+					  vg_simd_level_name(h->level), n);
+			free(a);
+			free(b);
+			free(fa);
+			free(fb);
+		}
+	}
+}
+
 const VgTestCase vg_test_suite_half[] = {
 	VG_TEST(test_known_values),
 	VG_TEST(test_round_trip_all),
 	VG_TEST(test_rounding_random),
 	VG_TEST(test_kernels_every_length),
 	VG_TEST(test_kernels_exact),
+	VG_TEST(test_kernels_match_float),
 	VG_TEST_END
 };
