@@ -21,6 +21,7 @@ PG_MODULE_MAGIC;
 
 const VgDistanceKernels *VgKernels = NULL;
 const VgDistanceKernels *VgHalfKernels = NULL;
+const VgDistanceKernels *VgMixedKernels = NULL;
 
 /*
  * vecgraph.simd: "auto" picks the best level the CPU supports; the others
@@ -64,19 +65,26 @@ CheckSimdSetting(int *newval, void **extra, GucSource source)
  * Half kernels at the same level, or the best one below it on a CPU with
  * AVX but without F16C.
  */
-static const VgDistanceKernels *
-HalfKernelsAt(VgSimdLevel level)
+static VgSimdLevel
+HalfLevelAt(VgSimdLevel level)
 {
 	while (vg_half_kernels(level) == NULL)
 		level--;
-	return vg_half_kernels(level);
+	return level;
+}
+
+static void
+SetKernels(VgSimdLevel level)
+{
+	VgKernels = vg_distance_kernels(level);
+	VgHalfKernels = vg_half_kernels(HalfLevelAt(level));
+	VgMixedKernels = vg_mixed_kernels(HalfLevelAt(level));
 }
 
 static void
 AssignSimdSetting(int newval, void *extra)
 {
-	VgKernels = vg_distance_kernels(SimdLevelFor(newval));
-	VgHalfKernels = HalfKernelsAt(SimdLevelFor(newval));
+	SetKernels(SimdLevelFor(newval));
 }
 
 void		_PG_init(void);
@@ -84,8 +92,7 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
-	VgKernels = vg_distance_kernels(vg_simd_detect());
-	VgHalfKernels = HalfKernelsAt(vg_simd_detect());
+	SetKernels(vg_simd_detect());
 
 	DefineCustomEnumVariable("vecgraph.simd",
 							 "Selects the instruction set of the distance kernels.",

@@ -18,7 +18,11 @@
  */
 extern const VgDistanceKernels *VgKernels;
 
-/* The same for half-precision vectors (core/vg_half.h), chosen alike. */
+/*
+ * The same for half-precision vectors, and for float against half (queries
+ * of half-storage indexes); core/vg_half.h.  Chosen alike.
+ */
 extern const VgDistanceKernels *VgHalfKernels;
+extern const VgDistanceKernels *VgMixedKernels;
 
 #endif							/* VECGRAPH_H */

@@ -110,6 +110,18 @@ typedef struct VgHalfVector
 } VgHalfVector;
 
 /*
+ * A scan's query of a half-storage index: float elements, ranked against
+ * the stored halves by mixed kernels (no rounding of the query), after a
+ * header the size of VgHalfVector's, so that one offset serves both.
+ */
+typedef struct VgHalfQuery
+{
+	float		unused;
+	float		norm;
+	float		x[FLEXIBLE_ARRAY_MEMBER];
+} VgHalfQuery;
+
+/*
  * Limits.  Dimensions: a node with its lists must fit a page, which at the
  * default m leaves room for 2,000 float or 4,000 half elements.
  */
@@ -485,8 +497,11 @@ extern void *VgValueToStored(Datum value, const VgShape *shape, Relation index,
 							 bool query);
 extern void VgStoredToFloats(const VgShape *shape, const void *stored, float *out);
 extern struct Vector *VgFloatsToValue(const VgShape *shape, const float *x);
-extern double VgHalfLowerBound(const VgShape *shape, float ranking,
-							   const VgHalfVector *query, float error, float norm);
+extern void *VgValueToQuery(Datum value, const VgShape *shape, Relation index);
+extern Size VgQueryBytes(const VgShape *shape);
+extern VgMetric VgQueryMetric(const VgShape *shape);
+extern double VgHalfLowerBound(const VgShape *shape, float ranking, float query_norm,
+							   float error, float norm);
 
 /* vgwrite.c */
 extern void VgWriteInitMetaPage(Relation index, const VgMetaPageData *meta);

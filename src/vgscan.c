@@ -68,7 +68,7 @@ typedef struct VgScanOpaqueData
 	MemoryContext cxt;			/* everything below, reset on rescan */
 	VgStoreData store;
 	bool		started;		/* have the partitions been searched? */
-	void	   *query;			/* prepared query, in the stored form */
+	void	   *query;			/* prepared query (VgValueToQuery) */
 	Vector	   *raw_query;		/* as given, or NULL; for vgplanner.c */
 	int			nparts;
 	VgPartScan *parts;			/* the partitions this participant searches */
@@ -166,12 +166,12 @@ PrepareQuery(IndexScanDesc scan, VgScanOpaque so)
 	if (scan->numberOfOrderBys == 0)
 		elog(ERROR, "vecgraph index scan without an ORDER BY distance");
 	if (key->sk_flags & SK_ISNULL)
-		return palloc0(VgVectorBytes(shape));
+		return palloc0(VgQueryBytes(shape));
 	so->raw_query = DatumGetVector(key->sk_argument);
 	/* detoasted once, above */
-	x = VgValueToStored(PointerGetDatum(so->raw_query), shape, scan->indexRelation, true);
+	x = VgValueToQuery(PointerGetDatum(so->raw_query), shape, scan->indexRelation);
 	if (x == NULL)
-		return palloc0(VgVectorBytes(shape));	/* zero vector, cosine */
+		return palloc0(VgQueryBytes(shape));	/* zero vector, cosine */
 	return x;
 }
 
@@ -194,6 +194,7 @@ SearchPartition(VgScanOpaque so, VgPartScan *ps, int ef)
 	so->store.partition = ps->partition;
 	so->store.cache = ps->cache;
 	graph = VgStoreGraph(&so->store);
+	graph.metric = VgQueryMetric(&so->store.shape);
 	if (vg_search_scratch_init(&scratch, so->store.shape.m0, ef,
 							   VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
 		elog(ERROR, "out of memory");
@@ -371,8 +372,7 @@ ReturnRow(IndexScanDesc scan, VgScanOpaque so, VgCandidate c, const VgPartScan *
 {
 	const VgShape *shape = &so->store.shape;
 	ItemPointerData tid = ps->head_tid;
-	bool		inexact = shape->storage == VG_STORAGE_HALF &&
-		(ps->head_error > 0.0f || ((VgHalfVector *) so->query)->error > 0.0f);
+	bool		inexact = shape->storage == VG_STORAGE_HALF && ps->head_error > 0.0f;
 
 	CheckHeapTid(scan, so, c.id, &tid);
 	scan->xs_heaptid = tid;
@@ -380,7 +380,8 @@ ReturnRow(IndexScanDesc scan, VgScanOpaque so, VgCandidate c, const VgPartScan *
 	scan->xs_recheckorderby = inexact;
 	if (inexact)
 		scan->xs_orderbyvals[0] =
-			Float8GetDatum(VgHalfLowerBound(shape, c.distance, so->query,
+			Float8GetDatum(VgHalfLowerBound(shape, c.distance,
+											((VgHalfQuery *) so->query)->norm,
 											ps->head_error, ps->head_norm));
 	else
 		scan->xs_orderbyvals[0] = Float8GetDatum(OperatorDistance(shape->metric, c.distance));

@@ -119,6 +119,59 @@ VgValueToStored(Datum value, const VgShape *shape, Relation index, bool query)
 	return FloatsToHalf(shape, x, query, index);
 }
 
+/* Bytes of a scan's query: a stored vector's, or a VgHalfQuery's. */
+Size
+VgQueryBytes(const VgShape *shape)
+{
+	if (shape->storage == VG_STORAGE_HALF)
+		return offsetof(VgHalfQuery, x) + sizeof(float) * shape->dim;
+	return VgVectorBytes(shape);
+}
+
+/*
+ * A scan's query (VgValueToStored's answer for float storage), or NULL for
+ * a value the index does not hold.  Queries of half storage stay in float.
+ */
+void *
+VgValueToQuery(Datum value, const VgShape *shape, Relation index)
+{
+	float	   *x = ValueToFloats(value, shape, index);
+	VgHalfQuery *q;
+	double		norm = 0.0;
+
+	if (!VgPrepareVector(shape->metric, x, shape->dim))
+		return NULL;
+	if (shape->storage == VG_STORAGE_FLOAT)
+		return x;
+	q = palloc0(VgQueryBytes(shape));
+	memcpy(q->x, x, sizeof(float) * shape->dim);
+	for (int i = 0; i < shape->dim; i++)
+		norm += (double) x[i] * x[i];
+	q->norm = FloatAtLeast(sqrt(norm));
+	return q;
+}
+
+/*
+ * The ranking distance of a scan's query and stored vectors: the index's
+ * own (VgCoreMetric) for float storage, mixed kernels for half storage.
+ */
+VgMetric
+VgQueryMetric(const VgShape *shape)
+{
+	VgMetric	m = VgCoreMetric(shape);
+
+	if (shape->storage == VG_STORAGE_HALF)
+	{
+		if (m.kernel == VgHalfKernels->l2_squared)
+			m.kernel = VgMixedKernels->l2_squared;
+		else if (m.kernel == VgHalfKernels->inner_product)
+			m.kernel = VgMixedKernels->inner_product;
+		else
+			m.kernel = VgMixedKernels->l1;
+	}
+	return m;
+}
+
 /* A stored vector's elements as floats, exactly. */
 void
 VgStoredToFloats(const VgShape *shape, const void *stored, float *out)
@@ -150,12 +203,12 @@ VgFloatsToValue(const VgShape *shape, const float *x)
 
 /*
  * A lower bound of the distance the ORDER BY operator computes between the
- * query and a row, from ranking, the distance between their half copies,
- * and the node's error and norm.  With e_q and e_x the rounding errors:
+ * query q and a row x, from ranking, the distance between q and x's half
+ * copy hx, and the node's rounding error e_x = |x - hx| and norm |x|:
  *
- *	L2:		|q - x| >= |hq - hx| - e_q - e_x
- *	L1:		sum |q - x| >= sum |hq - hx| - e_q - e_x
- *	IP:		-q.x >= -hq.hx - e_q |x| - |hq| e_x, with |hq| <= |q| + e_q
+ *	L2:		|q - x| >= |q - hx| - e_x
+ *	L1:		sum |q - x| >= sum |q - hx| - e_x		(e_x an L1 norm)
+ *	IP:		-q.x >= -q.hx - |q| e_x
  *	cosine: as IP over unit vectors, plus one
  *
  * Float sums are off by at most about n * 2^-24 of the sum of the terms'
@@ -163,28 +216,25 @@ VgFloatsToValue(const VgShape *shape, const float *x)
  * n * 2^-21 of that scale covers both with room to spare.
  */
 double
-VgHalfLowerBound(const VgShape *shape, float ranking, const VgHalfVector *query,
+VgHalfLowerBound(const VgShape *shape, float ranking, float query_norm,
 				 float error, float norm)
 {
 	double		slack = ldexp((double) shape->dim, -21);
-	double		e_q = query->error;
 	double		e_x = error;
 	double		bound;
 
 	switch (shape->metric)
 	{
 		case VG_METRIC_L2:
-			bound = sqrt(Max((double) ranking, 0.0)) * (1.0 - slack) - e_q - e_x;
+			bound = sqrt(Max((double) ranking, 0.0)) * (1.0 - slack) - e_x;
 			return Max(bound, 0.0);
 		case VG_METRIC_L1:
-			bound = (double) ranking * (1.0 - slack) - e_q - e_x;
+			bound = (double) ranking * (1.0 - slack) - e_x;
 			return Max(bound, 0.0);
 		case VG_METRIC_IP:
-			return (double) ranking - e_q * norm - (query->norm + e_q) * e_x -
-				slack * (query->norm + e_q) * (norm + e_x);
+			return (double) ranking - query_norm * e_x - slack * query_norm * (norm + e_x);
 		case VG_METRIC_COSINE:
-			bound = 1.0 + (double) ranking - e_q - (1.0 + e_q) * e_x -
-				slack * (1.0 + e_q) * (1.0 + e_x);
+			bound = 1.0 + (double) ranking - e_x - slack * (1.0 + e_x);
 			return Max(bound, 0.0);
 	}
 	pg_unreachable();

@@ -145,3 +145,19 @@ vg_half_kernels(VgSimdLevel level)
 #endif
 	return NULL;
 }
+
+const VgDistanceKernels *
+vg_mixed_kernels(VgSimdLevel level)
+{
+	if (level == VG_SIMD_SCALAR)
+		return &vg_mixed_kernels_scalar;
+#ifdef VG_HAVE_X86_SIMD
+	if (level > vg_simd_detect() || !vg_cpu_has_f16c())
+		return NULL;
+	if (level == VG_SIMD_AVX2)
+		return &vg_mixed_kernels_avx2;
+	if (level == VG_SIMD_AVX512)
+		return &vg_mixed_kernels_avx512;
+#endif
+	return NULL;
+}

@@ -66,6 +66,16 @@ load_tail(const VgHalf *p, size_t rem)
 	return load8(block);
 }
 
+/* The last rem (< LANES) floats, zero beyond them. */
+static inline VG_TARGET_F16C __m256
+load_float_tail(const float *p, size_t rem)
+{
+	__m256i		mask = _mm256_cmpgt_epi32(_mm256_set1_epi32((int) rem),
+										  _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+
+	return _mm256_maskload_ps(p, mask);
+}
+
 static inline VG_TARGET_F16C float
 hsum256(__m256 v)
 {
@@ -217,6 +227,78 @@ const VgDistanceKernels vg_half_kernels_avx2 = {
 	.inner_product = f16c_inner_product,
 	.l1 = f16c_l1,
 	.cosine_parts = f16c_cosine_parts,
+};
+
+
+/*
+ * Mixed kernels: a is float (a query, converted once), b is half (stored
+ * vectors); half the conversions of a half kernel, and the same sums as the
+ * float kernel of a and b's values.
+ */
+#define MIXED_PAIR_KERNEL(name, step) \
+static VG_TARGET_F16C float \
+name(const void *va, const void *vb, size_t n) \
+{ \
+	const float *a = va; \
+	const VgHalf *b = vb; \
+	__m256		acc0 = _mm256_setzero_ps(); \
+	__m256		acc1 = _mm256_setzero_ps(); \
+	__m256		acc2 = _mm256_setzero_ps(); \
+	__m256		acc3 = _mm256_setzero_ps(); \
+	size_t		i = 0; \
+\
+	for (; i + BLOCK <= n; i += BLOCK) \
+	{ \
+		acc0 = step(acc0, _mm256_loadu_ps(a + i), load8(b + i)); \
+		acc1 = step(acc1, _mm256_loadu_ps(a + i + LANES), load8(b + i + LANES)); \
+		acc2 = step(acc2, _mm256_loadu_ps(a + i + 2 * LANES), load8(b + i + 2 * LANES)); \
+		acc3 = step(acc3, _mm256_loadu_ps(a + i + 3 * LANES), load8(b + i + 3 * LANES)); \
+	} \
+	for (; i + LANES <= n; i += LANES) \
+		acc0 = step(acc0, _mm256_loadu_ps(a + i), load8(b + i)); \
+	if (i < n) \
+		acc1 = step(acc1, load_float_tail(a + i, n - i), load_tail(b + i, n - i)); \
+	return hsum256(_mm256_add_ps(_mm256_add_ps(acc0, acc1), \
+								 _mm256_add_ps(acc2, acc3))); \
+}
+
+MIXED_PAIR_KERNEL(mixed_avx2_l2_squared, l2_step)
+MIXED_PAIR_KERNEL(mixed_avx2_inner_product, ip_step)
+MIXED_PAIR_KERNEL(mixed_avx2_l1, l1_step)
+
+static VG_TARGET_F16C VgCosineParts
+mixed_avx2_cosine_parts(const void *va, const void *vb, size_t n)
+{
+	const float *a = va;
+	const VgHalf *b = vb;
+	CosAcc		acc[4];
+	VgCosineParts parts;
+	size_t		i = 0;
+
+	for (int j = 0; j < 4; j++)
+		acc[j].dot = acc[j].norm_a = acc[j].norm_b = _mm256_setzero_ps();
+	for (; i + BLOCK <= n; i += BLOCK)
+		for (int j = 0; j < 4; j++)
+			cos_step(&acc[j], _mm256_loadu_ps(a + i + j * LANES), load8(b + i + j * LANES));
+	for (; i + LANES <= n; i += LANES)
+		cos_step(&acc[0], _mm256_loadu_ps(a + i), load8(b + i));
+	if (i < n)
+		cos_step(&acc[1], load_float_tail(a + i, n - i), load_tail(b + i, n - i));
+	cos_merge(&acc[0], &acc[1]);
+	cos_merge(&acc[2], &acc[3]);
+	cos_merge(&acc[0], &acc[2]);
+	parts.dot = hsum256(acc[0].dot);
+	parts.norm_a = hsum256(acc[0].norm_a);
+	parts.norm_b = hsum256(acc[0].norm_b);
+	return parts;
+}
+
+const VgDistanceKernels vg_mixed_kernels_avx2 = {
+	.level = VG_SIMD_AVX2,
+	.l2_squared = mixed_avx2_l2_squared,
+	.inner_product = mixed_avx2_inner_product,
+	.l1 = mixed_avx2_l1,
+	.cosine_parts = mixed_avx2_cosine_parts,
 };
 
 #endif							/* VG_HAVE_X86_SIMD */

@@ -43,6 +43,13 @@ load_tail(const VgHalf *p, size_t rem)
 	return load16(block);
 }
 
+/* The last rem (< LANES) floats, zero beyond them. */
+static inline VG_TARGET_AVX512 __m512
+load_float_tail(const float *p, size_t rem)
+{
+	return _mm512_maskz_loadu_ps((__mmask16) ((1u << rem) - 1u), p);
+}
+
 static inline VG_TARGET_AVX512 __m512
 l2_step(__m512 acc, __m512 x, __m512 y)
 {
@@ -155,6 +162,78 @@ const VgDistanceKernels vg_half_kernels_avx512 = {
 	.inner_product = avx512_half_inner_product,
 	.l1 = avx512_half_l1,
 	.cosine_parts = avx512_half_cosine_parts,
+};
+
+
+/*
+ * Mixed kernels: a is float (a query, converted once), b is half (stored
+ * vectors); half the conversions of a half kernel, and the same sums as the
+ * float kernel of a and b's values.
+ */
+#define MIXED_PAIR_KERNEL(name, step) \
+static VG_TARGET_AVX512 float \
+name(const void *va, const void *vb, size_t n) \
+{ \
+	const float *a = va; \
+	const VgHalf *b = vb; \
+	__m512		acc0 = _mm512_setzero_ps(); \
+	__m512		acc1 = _mm512_setzero_ps(); \
+	__m512		acc2 = _mm512_setzero_ps(); \
+	__m512		acc3 = _mm512_setzero_ps(); \
+	size_t		i = 0; \
+\
+	for (; i + BLOCK <= n; i += BLOCK) \
+	{ \
+		acc0 = step(acc0, _mm512_loadu_ps(a + i), load16(b + i)); \
+		acc1 = step(acc1, _mm512_loadu_ps(a + i + LANES), load16(b + i + LANES)); \
+		acc2 = step(acc2, _mm512_loadu_ps(a + i + 2 * LANES), load16(b + i + 2 * LANES)); \
+		acc3 = step(acc3, _mm512_loadu_ps(a + i + 3 * LANES), load16(b + i + 3 * LANES)); \
+	} \
+	for (; i + LANES <= n; i += LANES) \
+		acc0 = step(acc0, _mm512_loadu_ps(a + i), load16(b + i)); \
+	if (i < n) \
+		acc1 = step(acc1, load_float_tail(a + i, n - i), load_tail(b + i, n - i)); \
+	return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc0, acc1), \
+								 _mm512_add_ps(acc2, acc3))); \
+}
+
+MIXED_PAIR_KERNEL(mixed_avx512_l2_squared, l2_step)
+MIXED_PAIR_KERNEL(mixed_avx512_inner_product, ip_step)
+MIXED_PAIR_KERNEL(mixed_avx512_l1, l1_step)
+
+static VG_TARGET_AVX512 VgCosineParts
+mixed_avx512_cosine_parts(const void *va, const void *vb, size_t n)
+{
+	const float *a = va;
+	const VgHalf *b = vb;
+	CosAcc		acc[4];
+	VgCosineParts parts;
+	size_t		i = 0;
+
+	for (int j = 0; j < 4; j++)
+		acc[j].dot = acc[j].norm_a = acc[j].norm_b = _mm512_setzero_ps();
+	for (; i + BLOCK <= n; i += BLOCK)
+		for (int j = 0; j < 4; j++)
+			cos_step(&acc[j], _mm512_loadu_ps(a + i + j * LANES), load16(b + i + j * LANES));
+	for (; i + LANES <= n; i += LANES)
+		cos_step(&acc[0], _mm512_loadu_ps(a + i), load16(b + i));
+	if (i < n)
+		cos_step(&acc[1], load_float_tail(a + i, n - i), load_tail(b + i, n - i));
+	cos_merge(&acc[0], &acc[1]);
+	cos_merge(&acc[2], &acc[3]);
+	cos_merge(&acc[0], &acc[2]);
+	parts.dot = _mm512_reduce_add_ps(acc[0].dot);
+	parts.norm_a = _mm512_reduce_add_ps(acc[0].norm_a);
+	parts.norm_b = _mm512_reduce_add_ps(acc[0].norm_b);
+	return parts;
+}
+
+const VgDistanceKernels vg_mixed_kernels_avx512 = {
+	.level = VG_SIMD_AVX512,
+	.l2_squared = mixed_avx512_l2_squared,
+	.inner_product = mixed_avx512_inner_product,
+	.l1 = mixed_avx512_l1,
+	.cosine_parts = mixed_avx512_cosine_parts,
 };
 
 #endif							/* VG_HAVE_X86_SIMD */

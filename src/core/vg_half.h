@@ -12,7 +12,9 @@
  * element exactly (every half is a float), with the same accumulation
  * scheme as the float kernels of the same level; their tables have the
  * VgDistanceKernels shape so callers pick a table by element type and use
- * it alike.  Part of the pure-C core: C standard headers only.
+ * it alike.  On values exact in half, every kernel here gives the float
+ * kernel's result of its level bit for bit (the unit tests check).  Part
+ * of the pure-C core: C standard headers only.
  *
  *-------------------------------------------------------------------------
  */
@@ -48,5 +50,12 @@ extern void vg_floats_to_half(VgHalf *out, const float *in, size_t n);
  * AVX2 CPU made so far has; the table is refused where it is missing.
  */
 extern const VgDistanceKernels *vg_half_kernels(VgSimdLevel level);
+
+/*
+ * Kernels whose first vector is float and second half: a query against
+ * stored half vectors, with half the conversions.  On half values of the
+ * first, the same bits as the half and float kernels of the level.
+ */
+extern const VgDistanceKernels *vg_mixed_kernels(VgSimdLevel level);
 
 #endif							/* VG_HALF_H */

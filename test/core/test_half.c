@@ -268,8 +268,9 @@ test_kernels_match_float(void)
 	{
 		const VgDistanceKernels *h = vg_half_kernels((VgSimdLevel) level);
 		const VgDistanceKernels *f = vg_distance_kernels((VgSimdLevel) level);
+		const VgDistanceKernels *m = vg_mixed_kernels((VgSimdLevel) level);
 
-		if (h == NULL || f == NULL)
+		if (h == NULL || f == NULL || m == NULL)
 			continue;
 		for (size_t n = 1; n <= 1100 && vg_test_failures() == 0; n++)
 		{
@@ -284,6 +285,12 @@ test_kernels_match_float(void)
 			vg_half_to_floats(fb, b, n);
 			hp = h->cosine_parts(a, b, n);
 			fp = f->cosine_parts(fa, fb, n);
+			CHECK_MSG(m->l2_squared(fa, b, n) == f->l2_squared(fa, fb, n) &&
+					  m->inner_product(fa, b, n) == f->inner_product(fa, fb, n) &&
+					  m->l1(fa, b, n) == f->l1(fa, fb, n) &&
+					  m->cosine_parts(fa, b, n).dot == fp.dot,
+					  "%s n=%zu: a mixed kernel differs from the float one",
+					  vg_simd_level_name(m->level), n);
 			CHECK_MSG(h->l2_squared(a, b, n) == f->l2_squared(fa, fb, n) &&
 					  h->inner_product(a, b, n) == f->inner_product(fa, fb, n) &&
 					  h->l1(a, b, n) == f->l1(fa, fb, n) &&
@@ -298,6 +305,52 @@ test_kernels_match_float(void)
 	}
 }
 
+/* Mixed kernels on float queries of every length, against their scalar one. */
+static void
+test_mixed_every_length(void)
+{
+	VgTestRng	rng;
+	const VgDistanceKernels *ref = vg_mixed_kernels(VG_SIMD_SCALAR);
+
+	vg_rng_seed(&rng, 4101);
+	CHECK(ref != NULL);
+	for (int level = 1; level < VG_SIMD_LEVEL_COUNT && ref != NULL; level++)
+	{
+		const VgDistanceKernels *k = vg_mixed_kernels((VgSimdLevel) level);
+
+		if (k == NULL)
+			continue;
+		for (size_t n = 1; n <= MAX_LEN && vg_test_failures() == 0; n++)
+		{
+			float	   *a = malloc(n * sizeof(float));
+			VgHalf	   *b = random_halves(&rng, n);
+			double		scale = 0.0;
+			VgCosineParts got;
+			VgCosineParts want;
+
+			for (size_t i = 0; i < n; i++)
+			{
+				a[i] = vg_rng_float(&rng, -1.0f, 1.0f);
+				scale += fabs((double) a[i] * vg_half_to_float(b[i]));
+			}
+			got = k->cosine_parts(a, b, n);
+			want = ref->cosine_parts(a, b, n);
+			CHECK_MSG(rel_err(k->l2_squared(a, b, n), ref->l2_squared(a, b, n),
+							  ref->l2_squared(a, b, n)) <= MAX_REL_ERR &&
+					  rel_err(k->inner_product(a, b, n), ref->inner_product(a, b, n),
+							  fmax(scale, fabs(ref->inner_product(a, b, n)))) <= MAX_REL_ERR &&
+					  rel_err(k->l1(a, b, n), ref->l1(a, b, n), ref->l1(a, b, n)) <= MAX_REL_ERR &&
+					  rel_err(got.dot, want.dot, fmax(scale, fabs(want.dot))) <= MAX_REL_ERR &&
+					  rel_err(got.norm_a, want.norm_a, want.norm_a) <= MAX_REL_ERR &&
+					  rel_err(got.norm_b, want.norm_b, want.norm_b) <= MAX_REL_ERR,
+					  "%s n=%zu: a mixed kernel is off the scalar one",
+					  vg_simd_level_name(k->level), n);
+			free(a);
+			free(b);
+		}
+	}
+}
+
 const VgTestCase vg_test_suite_half[] = {
 	VG_TEST(test_known_values),
 	VG_TEST(test_round_trip_all),
@@ -305,5 +358,6 @@ const VgTestCase vg_test_suite_half[] = {
 	VG_TEST(test_kernels_every_length),
 	VG_TEST(test_kernels_exact),
 	VG_TEST(test_kernels_match_float),
+	VG_TEST(test_mixed_every_length),
 	VG_TEST_END
 };
