@@ -233,3 +233,13 @@ CREATE OPERATOR CLASS halfvec_l1_ops
 	FOR TYPE halfvec USING vecgraph AS
 	OPERATOR 1 <+> (halfvec, halfvec) FOR ORDER BY float_ops,
 	FUNCTION 1 l1_distance(halfvec, halfvec);
+
+-- vecgraph_index_info shows the storage option (a new column at the end)
+DROP FUNCTION vecgraph_index_info(regclass);
+CREATE FUNCTION vecgraph_index_info(index regclass,
+	OUT graph text, OUT metric text, OUT dimensions int, OUT m int,
+	OUT ef_construction int, OUT nodes bigint, OUT deleted_nodes bigint,
+	OUT pages bigint, OUT levels int, OUT entry_point bigint,
+	OUT mean_out_degree float8, OUT partitions int, OUT build_workers int,
+	OUT storage text)
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL SAFE;

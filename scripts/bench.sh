@@ -3,7 +3,7 @@
 # speed on a shared machine.  Results go to stdout; docs/benchmarks.md keeps
 # the latest tables with the commands that produced them.
 #
-#   VG_BENCH=kernels|ann|scan|build|insert|maintenance|shards|all
+#   VG_BENCH=kernels|ann|scan|build|insert|maintenance|shards|half|all
 #                              which benchmarks to run
 #                              (default kernels, ann and build; scan takes
 #                              ~15 min, insert ~30 min)
@@ -29,6 +29,10 @@
 #              (test/bench/maint_bench.py; VG_MAINT_ARGS passes arguments)
 #     shards   one server against two postgres_fdw shards, 200,000 x 128
 #              (test/bench/shard_bench.py; VG_SHARD_ARGS passes arguments)
+#     half     half-precision storage against float storage on
+#              Fashion-MNIST, and a 100,000 x 3,072 index with half storage
+#              (test/bench/half_bench.py; VG_HALF_ARGS passes arguments;
+#              ~25 min; shared_buffers 4GB)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -36,8 +40,8 @@ PY=/usr/bin/python3				# Debian's, which sees python3-numpy etc.
 VG_BENCH=${VG_BENCH:-all}
 
 case $VG_BENCH in
-	kernels | ann | scan | build | insert | maintenance | shards | all) ;;
-	*) vg_die "VG_BENCH must be kernels, ann, scan, build, insert, maintenance, shards or all (got '$VG_BENCH')" ;;
+	kernels | ann | scan | build | insert | maintenance | shards | half | all) ;;
+	*) vg_die "VG_BENCH must be kernels, ann, scan, build, insert, maintenance, shards, half or all (got '$VG_BENCH')" ;;
 esac
 
 # The core build's scaling: the same insertion code a parallel CREATE INDEX
@@ -107,6 +111,19 @@ bench_shards()
 	"$PY" "$VG_ROOT/test/bench/shard_bench.py" ${VG_SHARD_ARGS:-}
 }
 
+bench_half()
+{
+	vg_require_packages "${VG_BASE_PACKAGES[@]}" python3 python3-numpy python3-psycopg2 \
+		python3-faiss libopenblas0-pthread
+	vg_is_root && vg_require_packages dataset-fashion-mnist
+	vg_build_and_install
+	# the 3,072-dimension index (about 800 MB) and its table stay in memory
+	VG_SHARED_BUFFERS=${VG_SHARED_BUFFERS:-4GB} vg_start_cluster
+	vg_say "half against float storage: test/bench/half_bench.py ${VG_HALF_ARGS:-}"
+	# shellcheck disable=SC2086
+	"$PY" "$VG_ROOT/test/bench/half_bench.py" ${VG_HALF_ARGS:-}
+}
+
 bench_kernels()
 {
 	vg_require_packages make gcc libc6-dev
@@ -170,4 +187,7 @@ if [ "$VG_BENCH" = maintenance ]; then
 fi
 if [ "$VG_BENCH" = insert ]; then
 	bench_insert
+fi
+if [ "$VG_BENCH" = half ]; then
+	bench_half
 fi

@@ -99,6 +99,7 @@ FROM generate_series(1, 500) i;
 DELETE FROM hv WHERE id % 3 = 0;
 VACUUM hv;
 SELECT count(*) FROM vecgraph_check('hv_l2');
+SELECT storage FROM vecgraph_index_info('hv_l2');
 SET enable_seqscan = off;
 SELECT count(*), count(DISTINCT id) FROM (SELECT id FROM hv ORDER BY v <-> '[0,0,0,0,0,0,0,0,0,0,0,0]' LIMIT 100) s;
 RESET enable_seqscan;
@@ -153,6 +154,8 @@ SELECT id FROM hh ORDER BY h <-> '[0,0,0,0,0,0,0,0,0,0,0,1]'::vector LIMIT 3;
 RESET enable_seqscan;
 CREATE INDEX hh_l2_float ON hh USING vecgraph (h) WITH (storage = 'float');
 SELECT pg_relation_size('hh_l2') < pg_relation_size('hh_l2_float') AS smaller;
+SELECT i, storage, dimensions, metric FROM unnest(ARRAY['hh_l2', 'hh_l2_float']::regclass[]) i,
+	LATERAL vecgraph_index_info(i) ORDER BY 1;
 SELECT count(*) FROM vecgraph_check('hh_l2');
 SELECT count(*) FROM vecgraph_check('hh_l2_float');
 -- a halfvec index's dimensions and values

@@ -178,8 +178,8 @@ vecgraph_index_info(PG_FUNCTION_ARGS)
 	Relation	index = OpenVecgraphIndex(PG_GETARG_OID(0));
 	IndexImage	img;
 	TupleDesc	tupdesc;
-	Datum		values[13];
-	bool		nulls[13] = {0};
+	Datum		values[14];
+	bool		nulls[14] = {0};
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -202,6 +202,9 @@ vecgraph_index_info(PG_FUNCTION_ARGS)
 								(double) img.links / (img.live + img.deleted) : 0.0);
 	values[11] = Int32GetDatum(img.shape.partitions);
 	values[12] = Int32GetDatum(img.meta.build_workers);
+	/* a database still at 0.3.0 asks for the first 13 columns only */
+	if (tupdesc->natts > 13)
+		values[13] = CStringGetTextDatum(img.shape.storage == VG_STORAGE_HALF ? "half" : "float");
 
 	index_close(index, AccessShareLock);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));

@@ -9,7 +9,8 @@
    at recall 0.99 and 0.995 interpolated on its own curve.
 2. synthetic: --n x --dim clustered vectors (datasets.py; 100,000 x 3,072 by
    default), loaded with binary COPY into a vector column, indexed WITH
-   (storage = 'half') serially and with one parallel worker plus the leader;
+   (storage = 'half') serially and with one parallel worker plus the leader,
+   at the default options and with ef_construction 128 (--synthetic-options);
    build times, size, recall@10 and QPS by ef_search.
 
 Recall is against exact ground truth (datasets.exact_ground_truth, cached
@@ -56,6 +57,8 @@ def parse_args(argv):
     p.add_argument("--dim", type=int, default=3072, help="synthetic dimensions")
     p.add_argument("--synthetic-queries", type=int, default=200)
     p.add_argument("--synthetic-ef", type=int_list, default=int_list("40,80,120,200"))
+    p.add_argument("--synthetic-options", default="m = 16;m = 16, ef_construction = 128",
+                   help="index options of the synthetic builds, ';'-separated")
     return p.parse_args(argv)
 
 
@@ -71,6 +74,7 @@ class Db:
         self.conn.autocommit = True
         self.sql("CREATE EXTENSION vecgraph")
         self.sql("SET max_parallel_workers_per_gather = 0")
+        self.sql("SET maintenance_work_mem = '2GB'")
 
     def sql(self, q, args=None):
         c = self.conn.cursor()
@@ -98,12 +102,12 @@ class Db:
             self.conn.cursor().copy_expert("COPY %s (id, embedding) FROM STDIN (FORMAT binary)"
                                            % table, io.BytesIO(data))
 
-    def build(self, table, storage, workers):
+    def build(self, table, storage, workers, options=""):
         self.sql("DROP INDEX IF EXISTS %s_idx" % table)
         self.sql("SET max_parallel_maintenance_workers = %d" % workers)
         t = time.perf_counter()
-        self.sql("CREATE INDEX %s_idx ON %s USING vecgraph (embedding) WITH (storage = '%s')"
-                 % (table, table, storage))
+        self.sql("CREATE INDEX %s_idx ON %s USING vecgraph (embedding) WITH (storage = '%s'%s)"
+                 % (table, table, storage, ", " + options if options else ""))
         secs = time.perf_counter() - t
         launched = self.one("SELECT build_workers FROM vecgraph_index_info('%s_idx')" % table)[0]
         size = self.one("SELECT pg_relation_size('%s_idx')" % table)[0]
@@ -191,30 +195,32 @@ def synthetic(a, db):
     db.copy_binary("wide", base)
     db.sql("VACUUM ANALYZE wide")
     say("loaded %d x %d in %.0f s" % (a.n, a.dim, time.perf_counter() - t))
-    builds = []
-    for workers in (0, 1):
-        secs, size, launched = db.build("wide", "half", workers)
-        builds.append((workers, secs, size, launched))
-        say("CREATE INDEX, %d workers asked, %d launched: %.1f s, %.0f MB"
-            % (workers, launched, secs, size / 2**20))
     db.sql("PREPARE knn_wide(vector) AS SELECT id FROM wide ORDER BY embedding <-> $1 LIMIT %d" % K)
-    rows = []
-    for ef in a.synthetic_ef:
-        db.search_pass("knn_wide", queries, ef)
-        passes = [db.search_pass("knn_wide", queries, ef) for _ in range(a.rounds)]
-        rows.append((ef, recall_at_k(passes[0][0], gt), statistics.median(p[1] for p in passes)))
-        say("ef %d: recall %.4f, QPS %.0f" % rows[-1])
-    print("\n### Synthetic %d x %d (clustered, seed 7), vector column, storage = 'half'\n"
-          % (a.n, a.dim))
-    print("| CREATE INDEX | workers launched | seconds | index size (MB) |")
+    builds = []
+    curves = []
+    for options in a.synthetic_options.split(";"):
+        for workers in (0, 1):
+            secs, size, launched = db.build("wide", "half", workers, options)
+            builds.append((options, workers, secs, size, launched))
+            say("CREATE INDEX WITH (%s), %d workers asked, %d launched: %.1f s, %.0f MB"
+                % (options, workers, launched, secs, size / 2**20))
+        for ef in a.synthetic_ef:
+            db.search_pass("knn_wide", queries, ef)
+            passes = [db.search_pass("knn_wide", queries, ef) for _ in range(a.rounds)]
+            curves.append((options, ef, recall_at_k(passes[0][0], gt),
+                           statistics.median(p[1] for p in passes)))
+            say("%s, ef %d: recall %.4f, QPS %.0f" % curves[-1])
+    print("\n### Synthetic %d x %d (clustered, seed 7), vector column, storage = 'half', "
+          "%d queries\n" % (a.n, a.dim, len(queries)))
+    print("| options | CREATE INDEX | workers launched | seconds | index size (MB) |")
+    print("|---|---|--:|--:|--:|")
+    for options, workers, secs, size, launched in builds:
+        print("| %s | %s | %d | %.1f | %.0f |" % (options, "serial" if workers == 0 else "parallel",
+                                                 launched, secs, size / 2**20))
+    print("\n| options | ef_search | recall@10 | QPS |")
     print("|---|--:|--:|--:|")
-    for workers, secs, size, launched in builds:
-        print("| %s | %d | %.1f | %.0f |" % ("serial" if workers == 0 else "parallel",
-                                            launched, secs, size / 2**20))
-    print("\n| ef_search | recall@10 | QPS |")
-    print("|--:|--:|--:|")
-    for ef, r, q in rows:
-        print("| %d | %.4f | %.0f |" % (ef, r, q))
+    for options, ef, r, q in curves:
+        print("| %s | %d | %.4f | %.0f |" % (options, ef, r, q))
 
 
 def main(argv):
