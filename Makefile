@@ -95,7 +95,7 @@ REGRESS_OPTS = --inputdir=. --outputdir=$(or $(REGRESS_OUTDIR),.)
 ISOLATION = vecgraph_concurrency
 ISOLATION_OPTS = --load-extension=vecgraph $(if $(REGRESS_OUTDIR),--outputdir=$(REGRESS_OUTDIR)/isolation)
 
-EXTRA_CLEAN = results regression.diffs regression.out .vg-test-hooks-*
+EXTRA_CLEAN = results regression.diffs regression.out .vg-test-hooks .vg-test-hooks-*
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
@@ -110,7 +110,7 @@ PG_CPPFLAGS += -I$(shell $(PG_CONFIG) --includedir)
 SHLIB_LINK += -lpq
 
 # make test builds in the functions only tests may call (src/vgtesthooks.c);
-# a stamp named after the setting rebuilds them when it changes.
+# the stamp below rebuilds them when the setting changes.
 VG_TEST_HOOKS ?= 0
 ifeq ($(VG_TEST_HOOKS),1)
 PG_CPPFLAGS += -DVG_TEST_HOOKS
@@ -130,11 +130,16 @@ endif
 # PGXS tracks no header dependencies; every object depends on every header.
 $(OBJS): $(wildcard $(srcdir)/src/*.h $(srcdir)/src/core/*.h)
 
-VG_HOOKS_STAMP = .vg-test-hooks-$(VG_TEST_HOOKS)
+# The stamp holds the setting and is rewritten only when it changes.  It
+# has to be remade on every run (FORCE): PGXS declares every target
+# .SECONDARY, and make does not remake a missing secondary file for its own
+# sake, so a stamp per setting was never created when the setting changed.
+VG_HOOKS_STAMP = .vg-test-hooks
 src/vgtesthooks.o: $(VG_HOOKS_STAMP)
-$(VG_HOOKS_STAMP):
-	rm -f .vg-test-hooks-*
-	touch $@
+$(VG_HOOKS_STAMP): FORCE
+	@echo $(VG_TEST_HOOKS) | cmp -s - $@ || echo $(VG_TEST_HOOKS) > $@
+.PHONY: FORCE
+FORCE:
 
 # The core never sees PostgreSQL's headers: a stray include is a build error.
 src/core/%.o: override CPPFLAGS = -I$(srcdir)/src/core
