@@ -81,6 +81,22 @@ CheckInterrupts(void *store)
 	CHECK_FOR_INTERRUPTS();
 }
 
+/*
+ * Rows the index will probably hold, for the automatic partition count: the
+ * planner's estimate, but never more than the table's pages can hold.  A
+ * table loaded without ANALYZE is estimated at 32 bytes a vector, which for
+ * vectors stored in line (halfvec(784), vector(384)) is thirty times too
+ * many rows, and would split a 60,000-row index into 4 partitions.
+ */
+static double
+ExpectedRows(Relation heap, Relation index, const VgShape *shape)
+{
+	double		rows = VgEstimateRows(heap);
+	double		bound = VgIndexedRowsBound(heap, index, shape);
+
+	return bound >= 0 ? Min(rows, bound) : rows;
+}
+
 /* The shape an index of heap will have, checked against the limits. */
 static void
 InitShape(Relation heap, Relation index, VgShape *shape, int *ef_construction)
@@ -124,7 +140,7 @@ InitShape(Relation heap, Relation index, VgShape *shape, int *ef_construction)
 						shape->dim, shape->m, VgNodeTupleSize(shape), (Size) VG_MAX_ITEM_SIZE),
 				 errhint("Use a smaller m.")));
 	shape->slot_bits = VgSlotBits(shape);
-	shape->partitions = VgOptionPartitions(index, heap ? VgEstimateRows(heap) : 0);
+	shape->partitions = VgOptionPartitions(index, heap ? ExpectedRows(heap, index, shape) : 0);
 }
 
 /* Allocates an arena for capacity nodes, copying the current one if any. */
