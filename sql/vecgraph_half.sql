@@ -51,23 +51,34 @@ FROM hv WHERE id <= 40;
 CREATE TABLE hv_queries AS SELECT id, v FROM hv WHERE id % 100 = 1;
 ANALYZE hv;
 
-CREATE FUNCTION hv_mismatches(op text, opclass text) RETURNS int LANGUAGE plpgsql AS $$
+-- Builds an index of table tbl on column col, then for each row of
+-- tbl_queries compares the first 20 rows of an index scan with a sequential
+-- scan's: the same rows with the same distances (ties in any order), and
+-- index rows in nondecreasing distance.  Returns how many queries differ.
+CREATE FUNCTION order_mismatches(tbl text, col text, op text, opclass text, options text)
+RETURNS int LANGUAGE plpgsql AS $$
 DECLARE
 	q record;
 	bad int := 0;
 	via_index text;
 	disorder int;
 	exact text;
+	typ text := (SELECT format_type(atttypid, atttypmod) FROM pg_attribute
+				 WHERE attrelid = tbl::regclass AND attname = col);
+	-- the query as text, cast here: a record's field types may not change
+	-- between calls of one session
+	scan text := format('SELECT id, %I %s $1::%s AS d FROM %I ORDER BY %I %s $1::%s',
+						col, op, typ, tbl, col, op, typ);
 BEGIN
-	EXECUTE format('CREATE INDEX hv_idx ON hv USING vecgraph (v %s) WITH (storage = ''half'')', opclass);
-	FOR q IN SELECT * FROM hv_queries LOOP
+	EXECUTE format('CREATE INDEX order_idx ON %I USING vecgraph (%I %s) %s', tbl, col, opclass, options);
+	FOR q IN EXECUTE format('SELECT id, %I::text AS v FROM %I', col, tbl || '_queries') LOOP
 		SET LOCAL enable_seqscan = off;
 		SET LOCAL vecgraph.ef_search = 400;
-		EXECUTE format('SELECT string_agg(id || '':'' || d, '','' ORDER BY d, id), count(*) FILTER (WHERE d < prev) FROM (SELECT id, d, lag(d) OVER () AS prev FROM (SELECT id, v %s $1 AS d FROM hv ORDER BY v %s $1 LIMIT 20) s) s', op, op)
+		EXECUTE format('SELECT string_agg(id || '':'' || d, '','' ORDER BY d, id), count(*) FILTER (WHERE d < prev) FROM (SELECT id, d, lag(d) OVER () AS prev FROM (%s LIMIT 20) s) s', scan)
 			INTO via_index, disorder USING q.v;
 		SET LOCAL enable_seqscan = on;
 		SET LOCAL enable_indexscan = off;
-		EXECUTE format('SELECT string_agg(id || '':'' || d, '','' ORDER BY d, id) FROM (SELECT id, v %s $1 AS d FROM hv ORDER BY v %s $1, id LIMIT 20) s', op, op)
+		EXECUTE format('SELECT string_agg(id || '':'' || d, '','' ORDER BY d, id) FROM (%s, id LIMIT 20) s', scan)
 			INTO exact USING q.v;
 		SET LOCAL enable_indexscan = on;
 		IF via_index IS DISTINCT FROM exact OR disorder > 0 THEN
@@ -75,14 +86,14 @@ BEGIN
 			RAISE NOTICE 'query %: index % exact %', q.id, via_index, exact;
 		END IF;
 	END LOOP;
-	DROP INDEX hv_idx;
+	DROP INDEX order_idx;
 	RETURN bad;
 END
 $$;
-SELECT hv_mismatches('<->', 'vector_l2_ops') AS l2,
-	   hv_mismatches('<#>', 'vector_ip_ops') AS ip,
-	   hv_mismatches('<=>', 'vector_cosine_ops') AS cosine,
-	   hv_mismatches('<+>', 'vector_l1_ops') AS l1;
+SELECT order_mismatches('hv', 'v', '<->', 'vector_l2_ops', 'WITH (storage = ''half'')') AS l2,
+	   order_mismatches('hv', 'v', '<#>', 'vector_ip_ops', 'WITH (storage = ''half'')') AS ip,
+	   order_mismatches('hv', 'v', '<=>', 'vector_cosine_ops', 'WITH (storage = ''half'')') AS cosine,
+	   order_mismatches('hv', 'v', '<+>', 'vector_l1_ops', 'WITH (storage = ''half'')') AS l1;
 
 -- half storage takes half the pages of float storage (784 dimensions)
 CREATE TABLE hv_size (id int, v vector(784));
@@ -103,7 +114,6 @@ SELECT storage FROM vecgraph_index_info('hv_l2');
 SET enable_seqscan = off;
 SELECT count(*), count(DISTINCT id) FROM (SELECT id FROM hv ORDER BY v <-> '[0,0,0,0,0,0,0,0,0,0,0,0]' LIMIT 100) s;
 RESET enable_seqscan;
-DROP FUNCTION hv_mismatches(text, text);
 DROP TABLE hv, hv_queries;
 
 -- halfvec columns: their operator classes keep half vectors by default
@@ -112,39 +122,11 @@ SELECT setseed(0.5);
 INSERT INTO hh SELECT i, (SELECT array_agg(random() * 4 - 2) FROM generate_series(1, 12) WHERE i > 0)::real[]
 FROM generate_series(1, 3000) i;
 CREATE TABLE hh_queries AS SELECT id, h FROM hh WHERE id % 100 = 7;
-CREATE FUNCTION hh_mismatches(op text, opclass text, options text) RETURNS int LANGUAGE plpgsql AS $$
-DECLARE
-	q record;
-	bad int := 0;
-	via_index text;
-	disorder int;
-	exact text;
-BEGIN
-	EXECUTE format('CREATE INDEX hh_idx ON hh USING vecgraph (h %s) %s', opclass, options);
-	FOR q IN SELECT * FROM hh_queries LOOP
-		SET LOCAL enable_seqscan = off;
-		SET LOCAL vecgraph.ef_search = 400;
-		EXECUTE format('SELECT string_agg(id || '':'' || d, '','' ORDER BY d, id), count(*) FILTER (WHERE d < prev) FROM (SELECT id, d, lag(d) OVER () AS prev FROM (SELECT id, h %s $1 AS d FROM hh ORDER BY h %s $1 LIMIT 20) s) s', op, op)
-			INTO via_index, disorder USING q.h;
-		SET LOCAL enable_seqscan = on;
-		SET LOCAL enable_indexscan = off;
-		EXECUTE format('SELECT string_agg(id || '':'' || d, '','' ORDER BY d, id) FROM (SELECT id, h %s $1 AS d FROM hh ORDER BY h %s $1, id LIMIT 20) s', op, op)
-			INTO exact USING q.h;
-		SET LOCAL enable_indexscan = on;
-		IF via_index IS DISTINCT FROM exact OR disorder > 0 THEN
-			bad := bad + 1;
-			RAISE NOTICE 'query %: index % exact %', q.id, via_index, exact;
-		END IF;
-	END LOOP;
-	DROP INDEX hh_idx;
-	RETURN bad;
-END
-$$;
-SELECT hh_mismatches('<->', 'halfvec_l2_ops', '') AS l2,
-	   hh_mismatches('<#>', 'halfvec_ip_ops', '') AS ip,
-	   hh_mismatches('<=>', 'halfvec_cosine_ops', '') AS cosine,
-	   hh_mismatches('<+>', 'halfvec_l1_ops', '') AS l1,
-	   hh_mismatches('<->', 'halfvec_l2_ops', 'WITH (storage = ''float'')') AS l2_float;
+SELECT order_mismatches('hh', 'h', '<->', 'halfvec_l2_ops', '') AS l2,
+	   order_mismatches('hh', 'h', '<#>', 'halfvec_ip_ops', '') AS ip,
+	   order_mismatches('hh', 'h', '<=>', 'halfvec_cosine_ops', '') AS cosine,
+	   order_mismatches('hh', 'h', '<+>', 'halfvec_l1_ops', '') AS l1,
+	   order_mismatches('hh', 'h', '<->', 'halfvec_l2_ops', 'WITH (storage = ''float'')') AS l2_float;
 -- the default operator class, a query typed vector (cast implicitly), and
 -- the size of a halfvec index against a float one of the same rows
 CREATE INDEX hh_l2 ON hh USING vecgraph (h);
@@ -163,5 +145,5 @@ CREATE TABLE hh_wide (h halfvec(4000));
 CREATE INDEX ON hh_wide USING vecgraph (h);
 CREATE TABLE hh_wider (h halfvec(4001));
 CREATE INDEX ON hh_wider USING vecgraph (h);
-DROP FUNCTION hh_mismatches(text, text, text);
+DROP FUNCTION order_mismatches(text, text, text, text, text);
 DROP TABLE hh, hh_queries, hh_wide, hh_wider;
