@@ -14,7 +14,9 @@
  *	  Fashion-MNIST build.
  *
  *	  Placement is decided first, for every node, so that neighbour lists
- *	  can be written with final ids: nodes go in arena order, each with its
+ *	  can be written with final ids: nodes go in the arena's locality order
+ *	  (breadth-first, each node with its nearest neighbours: a search step
+ *	  then finds more of a list on pages it just read), each with its
  *	  upper tuple before it on the same page.  When a node and its upper
  *	  tuple cannot share a page (very wide vectors), upper tuples go on
  *	  pages of their own after the node pages.  The placement reproduces
@@ -87,6 +89,7 @@ VgWriteInitMetaPage(Relation index, const VgMetaPageData *meta)
 /* Where each arena node (and its upper tuple) goes. */
 typedef struct Placement
 {
+	uint32	   *order;			/* arena ids in the order they are placed */
 	VgNodeId   *node;			/* by arena id */
 	VgNodeId   *upper;			/* by arena id; VG_NO_NODE for level 0 */
 	BlockNumber node_pages;		/* blocks 1 .. node_pages hold nodes */
@@ -117,10 +120,15 @@ Place(const VgShape *shape, VgArena *arena, Placement *p)
 	Size		free = VG_PAGE_ROOM;
 	int			items = 0;
 
+	p->order = palloc_extended(sizeof(uint32) * Max(n, 1), MCXT_ALLOC_HUGE);
 	p->node = palloc_extended(sizeof(VgNodeId) * Max(n, 1), MCXT_ALLOC_HUGE);
 	p->upper = palloc_extended(sizeof(VgNodeId) * Max(n, 1), MCXT_ALLOC_HUGE);
-	for (uint32 i = 0; i < n; i++)
+	if (vg_arena_locality_order(arena, p->order, (int) (VG_PAGE_ROOM / (node_size + sizeof(ItemIdData))),
+								VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
+		elog(ERROR, "out of memory");
+	for (uint32 k = 0; k < n; k++)
 	{
+		uint32		i = p->order[k];
 		int			level = vg_arena_level(arena, i);
 		Size		upper_size = VgUpperTupleSize(shape, level);
 		bool		together = level > 0 &&
@@ -143,8 +151,9 @@ Place(const VgShape *shape, VgArena *arena, Placement *p)
 	blkno = p->node_pages + 1;
 	free = VG_PAGE_ROOM;
 	items = 0;
-	for (uint32 i = 0; i < n; i++)
+	for (uint32 k = 0; k < n; k++)
 	{
+		uint32		i = p->order[k];
 		int			level = vg_arena_level(arena, i);
 
 		if (level > 0 && p->upper[i] == VG_NO_NODE)
@@ -298,8 +307,9 @@ WriteNodePages(BulkWriter *bw, const VgShape *shape, VgArena *arena, const Place
 	VgNodeId   *scratch = palloc(sizeof(VgNodeId) * shape->m0);
 	BlockNumber current = InvalidBlockNumber;
 
-	for (uint32 i = 0; i < n; i++)
+	for (uint32 k = 0; k < n; k++)
 	{
+		uint32		i = p->order[k];
 		BlockNumber blkno = VgNodeBlock(p->node[i], shape);
 		bool		upper_here = p->upper[i] != VG_NO_NODE &&
 			VgNodeBlock(p->upper[i], shape) == blkno;
@@ -323,8 +333,9 @@ WriteNodePages(BulkWriter *bw, const VgShape *shape, VgArena *arena, const Place
 
 	/* upper tuples on pages of their own */
 	current = InvalidBlockNumber;
-	for (uint32 i = 0; i < n; i++)
+	for (uint32 k = 0; k < n; k++)
 	{
+		uint32		i = p->order[k];
 		BlockNumber blkno;
 
 		if (p->upper[i] == VG_NO_NODE ||
@@ -390,6 +401,7 @@ VgWriteArena(Relation index, const VgShape *shape, int ef_construction,
 	BulkWrite(&bw, page.data, VG_METAPAGE_BLKNO);
 	WriteNodePages(&bw, shape, arena, &p);
 	BulkFinish(&bw);
+	pfree(p.order);
 	pfree(p.node);
 	pfree(p.upper);
 }

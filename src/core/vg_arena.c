@@ -389,3 +389,72 @@ vg_arena_graph(VgArena *arena, VgMetric metric)
 
 	return g;
 }
+
+/*
+ * Breadth-first from each partition's entry point at level 0.  A node is
+ * placed when it leaves the queue, unless already placed, and takes the
+ * first group - 1 of its unplaced neighbours (its nearest: lists keep the
+ * heuristic's order) right after it, so that a node and its nearest share
+ * a page; all its neighbours are then queued.
+ */
+VgStatus
+vg_arena_locality_order(const VgArena *a, uint32_t *out, int group,
+						const VgAllocator *allocator)
+{
+	uint32_t	n = vg_arena_count(a);
+	uint8_t    *state = vg_alloc(allocator, n + 1);	/* bit 1 queued, 2 placed */
+	uint32_t   *queue = vg_alloc(allocator, sizeof(uint32_t) * (n + 1));
+	uint32_t	placed = 0;
+
+	if (state == NULL || queue == NULL)
+	{
+		vg_release(allocator, state);
+		vg_release(allocator, queue);
+		return VG_ERR_NO_MEMORY;
+	}
+	memset(state, 0, n + 1);
+	for (int p = 0; p < VG_MAX_PARTITIONS; p++)
+	{
+		VgNodeId	entry = a->entry[p];
+		uint32_t	head = 0;
+		uint32_t	tail = 0;
+
+		if (entry == VG_NO_NODE || entry >= n || state[entry])
+			continue;
+		state[entry] = 1;
+		queue[tail++] = entry;
+		while (head < tail)
+		{
+			VgNodeId	u = queue[head++];
+			uint32_t	count = *list_count(a, u, 0);
+			const VgNodeId *ids = list_ids(a, u, 0);
+
+			if (!(state[u] & 2))
+			{
+				int			taken = 1;
+
+				state[u] |= 2;
+				out[placed++] = u;
+				for (uint32_t j = 0; j < count && taken < group; j++)
+					if (ids[j] < n && !(state[ids[j]] & 2))
+					{
+						state[ids[j]] |= 2;
+						out[placed++] = ids[j];
+						taken++;
+					}
+			}
+			for (uint32_t j = 0; j < count; j++)
+				if (ids[j] < n && !(state[ids[j]] & 1))
+				{
+					state[ids[j]] |= 1;
+					queue[tail++] = ids[j];
+				}
+		}
+	}
+	for (uint32_t i = 0; i < n; i++)
+		if (!(state[i] & 2))
+			out[placed++] = i;
+	vg_release(allocator, state);
+	vg_release(allocator, queue);
+	return VG_OK;
+}

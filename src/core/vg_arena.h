@@ -36,6 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vg_alloc.h"
 #include "vg_graph.h"
 #include "vg_hnsw.h"
 
@@ -73,6 +74,17 @@ extern int	vg_arena_level(const VgArena *arena, VgNodeId id);
 extern int	vg_arena_partition(const VgArena *arena, VgNodeId id);
 extern uint64_t vg_arena_payload(const VgArena *arena, VgNodeId id);
 extern const void *vg_arena_vector(const VgArena *arena, VgNodeId id);
+
+/*
+ * Every id of the arena once, in an order that keeps graph neighbours
+ * together, for laying nodes out on pages of about group nodes: a
+ * breadth-first walk of each partition at level 0 in which each node
+ * brings its nearest unplaced neighbours along, then nodes no walk
+ * reached, in id order.  out has vg_arena_count() entries.  Not
+ * concurrent with changes to the arena.
+ */
+extern VgStatus vg_arena_locality_order(const VgArena *arena, uint32_t *out, int group,
+										const VgAllocator *allocator);
 
 /* The graph of partition 0 over the arena, ranking by metric; set .partition for others. */
 extern VgGraph vg_arena_graph(VgArena *arena, VgMetric metric);

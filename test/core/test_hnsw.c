@@ -145,6 +145,80 @@ test_recall(void)
 	free(queries);
 }
 
+/* Distinct pages of PER_PAGE nodes a node's level-0 list spans, averaged. */
+static double
+pages_per_list(Built *b, const uint32_t *position)
+{
+	enum
+	{
+		PER_PAGE = 4
+	};
+	VgNodeId	ids[64];
+	double		total = 0.0;
+
+	for (uint32_t u = 0; u < NODES; u++)
+	{
+		int			n = vg_arena_ops.neighbours(b->arena, u, 0, ids, 64, NULL);
+		uint32_t	pages[64];
+		int			distinct = 0;
+
+		for (int i = 0; i < n; i++)
+		{
+			uint32_t	page = position[ids[i]] / PER_PAGE;
+			int			j = 0;
+
+			while (j < distinct && pages[j] != page)
+				j++;
+			if (j == distinct)
+				pages[distinct++] = page;
+		}
+		total += distinct;
+	}
+	return total / NODES;
+}
+
+/*
+ * The locality order is a permutation that starts at the entry point and
+ * puts each list on fewer pages than the insertion order does.
+ */
+static void
+test_locality_order(void)
+{
+	float	   *data = make_data(NODES, 5);
+	Built		b = build(data, NODES, 12, 64);
+	uint32_t   *order = malloc(sizeof(uint32_t) * NODES);
+	uint32_t   *position = malloc(sizeof(uint32_t) * NODES);
+	uint32_t   *identity = malloc(sizeof(uint32_t) * NODES);
+	VgNodeId	entry;
+	int			level;
+	double		before;
+	double		after;
+
+	CHECK_INT_EQ(vg_arena_locality_order(b.arena, order, 4, &vg_malloc_allocator), VG_OK);
+	for (uint32_t i = 0; i < NODES; i++)
+		position[i] = identity[i] = UINT32_MAX;
+	for (uint32_t k = 0; k < NODES; k++)
+	{
+		CHECK_MSG(order[k] < NODES && position[order[k]] == UINT32_MAX,
+				  "order[%u] = %u repeats or is out of range", k, order[k]);
+		if (order[k] < NODES)
+			position[order[k]] = k;
+		identity[k] = k;
+	}
+	vg_arena_ops.entry(b.arena, 0, &entry, &level);
+	CHECK_INT_EQ(order[0], entry);
+	before = pages_per_list(&b, identity);
+	after = pages_per_list(&b, position);
+	printf("    pages a level-0 list spans (4 nodes a page): %.1f in insertion order, %.1f in locality order\n",
+		   before, after);
+	CHECK_MSG(after < 0.9 * before, "%.1f pages a list, %.1f before", after, before);
+	free(order);
+	free(position);
+	free(identity);
+	free(b.mem);
+	free(data);
+}
+
 /*
  * Checks the tree links of node's level-0 list list[0..n) (n_tree of them):
  * within the budget, each one paired with a tree link back.
@@ -550,5 +624,6 @@ const VgTestCase vg_test_suite_hnsw[] = {
 	VG_TEST(test_prune_heuristic),
 	VG_TEST(test_overflow_trim),
 	VG_TEST(test_concurrent_insert),
+	VG_TEST(test_locality_order),
 	VG_TEST_END
 };
