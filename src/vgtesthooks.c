@@ -95,11 +95,16 @@ vecgraph_test_orphan(PG_FUNCTION_ARGS)
 	for (BlockNumber blkno = 1 + nblocks / 3; blkno < nblocks && cut < want; blkno += 7)
 	{
 		VgNodeId	id = VgMakeNodeId(blkno, FirstOffsetNumber, &store.shape);
+		Page		page = VgStoreLockPage(&store, blkno, BUFFER_LOCK_SHARE);
+		bool		is_node = PageGetMaxOffsetNumber(page) >= FirstOffsetNumber &&
+			VgTupleIsNode(PageGetItem(page, PageGetItemId(page, FirstOffsetNumber)));
 		bool		is_entry = false;
 
+		/* the page's first item may be an upper tuple, placed before its node */
+		VgStoreUnlock(&store);
 		for (int p = 0; p < meta.partitions; p++)
 			is_entry |= meta.part[p].entry == id;
-		if (is_entry || VgStoreOps.level(&store, id) != 0)
+		if (!is_node || is_entry || VgStoreOps.level(&store, id) != 0)
 			continue;
 		CutInLinks(&store, nblocks, id);
 		cut++;
