@@ -6,7 +6,9 @@
    CREATE INDEX of each (median of --build-repeats), index sizes, then
    recall@10 and QPS at each ef_search through a prepared statement, the two
    tables in alternating passes (--rounds each, medians), and the QPS of each
-   at recall 0.99 and 0.995 interpolated on its own curve.
+   at recall 0.99 and 0.995 interpolated on its own curve; then the same
+   searches from inside one backend (a PL/pgSQL loop over the queries,
+   already parsed): the index's work without the client's.
 2. synthetic: --n x --dim clustered vectors (datasets.py; 100,000 x 3,072 by
    default), loaded with binary COPY into a vector column, indexed WITH
    (storage = 'half') serially and with one parallel worker plus the leader,
@@ -193,6 +195,58 @@ def fashion(a, db):
                 if "-" not in (qf, qh) else "-")
         print("\nQPS at recall %.3f: float %s, half %s (%s; the index's work, floor removed: %s)"
               % (target, qf, qh, ratio, work))
+    in_backend(a, db, queries, rows)
+
+
+IN_BACKEND = """
+CREATE FUNCTION knn_loop(tbl text, ef int) RETURNS float8 LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+    t0 timestamptz;
+    n int := 0;
+    ids int[];
+BEGIN
+    PERFORM set_config('vecgraph.ef_search', ef::text, true);
+    t0 := clock_timestamp();
+    FOR r IN SELECT v FROM bench_queries ORDER BY id LOOP
+        EXECUTE format('SELECT array_agg(id) FROM (SELECT id FROM %I ORDER BY embedding <-> $1 LIMIT 10) s', tbl)
+            INTO ids USING r.v;
+        n := n + 1;
+    END LOOP;
+    RETURN n / extract(epoch FROM clock_timestamp() - t0);
+END
+$$"""
+
+
+def in_backend(a, db, queries, rows):
+    """QPS of the same searches run inside one backend, both tables in
+    alternating rounds; the ratio at recall 0.99 uses the recall measured
+    through the client (the results are the same)."""
+    db.sql("CREATE TABLE bench_queries (id int PRIMARY KEY, v vector(%d))" % queries.shape[1])
+    buf = io.StringIO("".join(datasets.copy_text(queries)))
+    db.conn.cursor().copy_expert("COPY bench_queries (id, v) FROM STDIN", buf)
+    db.sql(IN_BACKEND)
+    out = []
+    for ef, rf, rh, _, _ in rows:
+        qps = {"float": [], "half": []}
+        for storage in qps:
+            db.one("SELECT knn_loop(%s, %s)", ("items_" + storage, ef))    # warm-up
+        for _ in range(a.rounds):
+            for storage in qps:
+                qps[storage].append(db.one("SELECT knn_loop(%s, %s)", ("items_" + storage, ef))[0])
+        out.append((ef, rf, rh, statistics.median(qps["float"]), statistics.median(qps["half"])))
+        say("in one backend, ef %d: QPS %.0f / %.0f (float / half)" % (ef, out[-1][3], out[-1][4]))
+    print("\nThe same searches inside one backend (PL/pgSQL loop, %d rounds, medians):\n" % a.rounds)
+    print("| ef_search | QPS float | QPS half | half / float |")
+    print("|--:|--:|--:|--:|")
+    for ef, _, _, qf, qh in out:
+        print("| %d | %.0f | %.0f | %.2fx |" % (ef, qf, qh, qh / qf))
+    for target in (0.99, 0.995):
+        qf = interpolated([(r[1], r[3]) for r in out], target)
+        qh = interpolated([(r[2], r[4]) for r in out], target)
+        if "-" not in (qf, qh):
+            print("\nIn one backend, QPS at recall %.3f: float %s, half %s (%.2fx)"
+                  % (target, qf, qh, float(qh) / float(qf)))
 
 
 def synthetic(a, db):
