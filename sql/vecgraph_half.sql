@@ -31,7 +31,7 @@ INSERT INTO hv_range VALUES (1, '[65504,-65504]');
 INSERT INTO hv_range VALUES (2, '[70000,1]');
 INSERT INTO hv_range VALUES (3, '[1e-9,1]');
 SELECT id FROM hv_range ORDER BY id;
--- a query out of range still works (its elements are clamped for the search)
+-- a query beyond half's range still works (queries stay in float)
 SET enable_seqscan = off;
 SELECT id, v <-> '[1e6,0]' AS d FROM hv_range ORDER BY v <-> '[1e6,0]' LIMIT 2;
 RESET enable_seqscan;

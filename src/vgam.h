@@ -345,6 +345,7 @@ extern void VgReadShape(Relation index, VgShape *shape);
 extern void VgReadMeta(Relation index, VgMetaPageData *meta);
 extern VgMetricKind VgIndexMetric(Relation index);
 extern VgMetric VgCoreMetric(const VgShape *shape);
+extern VgMetric VgQueryMetric(const VgShape *shape);
 extern VgHnswParams VgHnswParamsOf(const VgShape *shape, int ef_construction);
 extern bool VgPrepareVector(VgMetricKind metric, float *x, int dim);
 extern BlockNumber VgMaxNodeBlocks(const VgShape *shape);
@@ -493,13 +494,11 @@ extern void VgInsertVector(VgStore store, ItemPointer heaptid, const void *vecto
 
 /* vgvector.c: vectors as the index keeps them */
 extern bool VgIndexTakesHalfvec(Relation index);
-extern void *VgValueToStored(Datum value, const VgShape *shape, Relation index,
-							 bool query);
+extern void *VgValueToStored(Datum value, const VgShape *shape, Relation index);
 extern void VgStoredToFloats(const VgShape *shape, const void *stored, float *out);
 extern struct Vector *VgFloatsToValue(const VgShape *shape, const float *x);
 extern void *VgValueToQuery(Datum value, const VgShape *shape, Relation index);
 extern Size VgQueryBytes(const VgShape *shape);
-extern VgMetric VgQueryMetric(const VgShape *shape);
 extern double VgHalfLowerBound(const VgShape *shape, float ranking, float query_norm,
 							   float error, float norm);
 

@@ -239,7 +239,7 @@ BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 		return;
 
 	old = MemoryContextSwitchTo(bs->tuple_cxt);
-	vector = VgValueToStored(values[0], &bs->shape, index, false);
+	vector = VgValueToStored(values[0], &bs->shape, index);
 	if (vector != NULL)
 	{
 		if (bs->on_disk)

@@ -401,7 +401,7 @@ HeapCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	if (hs->cs->img->shape.metric == VG_METRIC_COSINE)
 	{
 		MemoryContext old = MemoryContextSwitchTo(hs->row_cxt);
-		bool		zero = VgValueToStored(values[0], &hs->cs->img->shape, index, true) == NULL;
+		bool		zero = VgValueToQuery(values[0], &hs->cs->img->shape, index) == NULL;
 
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(hs->row_cxt);

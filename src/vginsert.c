@@ -302,7 +302,7 @@ vginsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 	if (!isnull[0])
 	{
 		VgStoreInit(&store, index, true);
-		vector = VgValueToStored(values[0], &store.shape, index, false);
+		vector = VgValueToStored(values[0], &store.shape, index);
 		if (vector != NULL)
 			VgInsertVector(&store, heap_tid, vector);
 		VgStoreRelease(&store);

@@ -2,7 +2,8 @@
  *
  * vgnodecache.h
  *	  A scan's copies of the nodes it has read: heap TID, flags, level-0
- *	  list and, for half storage, the vector's rounding error, by node id.  See vgnodecache.c.
+ *	  list and, for half storage, the vector's rounding error and norm, by
+ *	  node id.  See vgnodecache.c.
  *
  *-------------------------------------------------------------------------
  */

@@ -217,7 +217,7 @@ ParallelCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	if (isnull[0] || p->full)
 		return;
 	old = MemoryContextSwitchTo(p->tuple_cxt);
-	vector = VgValueToStored(values[0], &p->shared->shape, index, false);
+	vector = VgValueToStored(values[0], &p->shared->shape, index);
 	if (vector != NULL)
 		InsertShared(p, tid, vector);
 	MemoryContextSwitchTo(old);

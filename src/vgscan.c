@@ -151,9 +151,9 @@ vgrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int nord
 }
 
 /*
- * The prepared query, in the index's stored form; a NULL query (ORDER BY
- * v <-> NULL) searches from a zero vector, so the rows come back in some
- * order as SQL asks.  (A zero vector of either storage is all zero bytes.)
+ * The prepared query (VgValueToQuery); a NULL query (ORDER BY v <-> NULL)
+ * searches from a zero vector, so the rows come back in some order as SQL
+ * asks.  (A zero query of either storage is all zero bytes.)
  */
 static void *
 PrepareQuery(IndexScanDesc scan, VgScanOpaque so)

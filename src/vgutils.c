@@ -170,19 +170,14 @@ VgIndexTakesHalfvec(Relation index)
 	return vg_opclasses[IndexOpclass(index)].half;
 }
 
-/*
- * The core's ranking distance for an index: smaller is closer, over the
- * elements of its stored vectors.
- */
-VgMetric
-VgCoreMetric(const VgShape *shape)
+/* The ranking distance of an index's metric with kernels k. */
+static VgMetric
+KernelMetric(const VgShape *shape, const VgDistanceKernels *k)
 {
-	bool		half = shape->storage == VG_STORAGE_HALF;
-	const VgDistanceKernels *k = half ? VgHalfKernels : VgKernels;
 	VgMetric	m;
 
 	m.dim = shape->dim;
-	m.offset = half ? offsetof(VgHalfVector, x) : 0;
+	m.offset = shape->storage == VG_STORAGE_HALF ? offsetof(VgHalfVector, x) : 0;
 	m.sign = 1.0f;
 	switch (shape->metric)
 	{
@@ -199,6 +194,26 @@ VgCoreMetric(const VgShape *shape)
 			break;
 	}
 	return m;
+}
+
+/*
+ * The core's ranking distance between an index's stored vectors (builds,
+ * inserts, repairs): smaller is closer.
+ */
+VgMetric
+VgCoreMetric(const VgShape *shape)
+{
+	return KernelMetric(shape, shape->storage == VG_STORAGE_HALF ? VgHalfKernels : VgKernels);
+}
+
+/*
+ * The same between a scan's query (VgValueToQuery) and stored vectors:
+ * mixed float-half kernels for half storage.
+ */
+VgMetric
+VgQueryMetric(const VgShape *shape)
+{
+	return KernelMetric(shape, shape->storage == VG_STORAGE_HALF ? VgMixedKernels : VgKernels);
 }
 
 /*

@@ -7,12 +7,13 @@
  * NOTES
  *	  Every value passes through float: a halfvec's elements widen exactly,
  *	  a cosine index normalises in float, and half storage rounds last.  A
- *	  query takes the same road, so that the core compares like with like.
+ *	  scan's query stays in float (VgHalfQuery): mixed kernels rank it
+ *	  against the stored halves, so only the stored side is ever rounded.
  *
- *	  Half storage of a vector column ranks by distances between rounded
- *	  copies, but SQL promises rows in order of the exact distance.  Each
- *	  half vector therefore records what its rounding lost and its norm
- *	  (VgHalfVector); from them and the query's own, a scan derives a lower
+ *	  Half storage of a vector column ranks by distances to rounded copies,
+ *	  but SQL promises rows in order of the exact distance.  Each half
+ *	  vector therefore records what its rounding lost and its norm
+ *	  (VgHalfVector); from them and the query's norm, a scan derives a lower
  *	  bound of the exact distance and asks the executor to recheck the row
  *	  (xs_recheckorderby): IndexNextWithReorder computes the exact distance
  *	  from the heap row and holds rows back until no later row can come
@@ -62,53 +63,55 @@ FloatAtLeast(double x)
 	return (double) f < x ? nextafterf(f, INFINITY) : f;
 }
 
+/* |x|, rounded up. */
+static float
+NormAtLeast(const float *x, int dim)
+{
+	double		sum = 0.0;
+
+	for (int i = 0; i < dim; i++)
+		sum += (double) x[i] * x[i];
+	return FloatAtLeast(sqrt(sum));
+}
+
 /*
- * Rounds x to half precision.  An element too large for half is an error in
- * a stored vector, which must not silently change; a query's is clamped to
- * the largest half, and its error says how far off that is.
+ * Rounds x to half precision.  An element too large for half is an error:
+ * a stored vector must not silently change.
  */
 static VgHalfVector *
-FloatsToHalf(const VgShape *shape, const float *x, bool query, Relation index)
+FloatsToHalf(const VgShape *shape, const float *x, Relation index)
 {
 	VgHalfVector *hv = palloc(VgVectorBytes(shape));
 	double		error = 0.0;
-	double		norm = 0.0;
 
 	vg_floats_to_half(hv->x, x, shape->dim);
 	for (int i = 0; i < shape->dim; i++)
 	{
 		float		h = vg_half_to_float(hv->x[i]);
-		double		diff;
+		double		diff = fabs((double) x[i] - h);
 
 		if (isinf(h))
-		{
-			if (!query)
-				ereport(ERROR,
-						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-						 errmsg("value %g is out of range for an index with half storage",
-								x[i]),
-						 errdetail("Index \"%s\" keeps vectors in half precision, whose largest value is %g.",
-								   RelationGetRelationName(index), VG_HALF_MAX),
-						 errhint("Rebuild the index with storage = 'float'.")));
-			hv->x[i] = vg_float_to_half(x[i] > 0 ? VG_HALF_MAX : -VG_HALF_MAX);
-			h = vg_half_to_float(hv->x[i]);
-		}
-		diff = fabs((double) x[i] - h);
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("value %g is out of range for an index with half storage",
+							x[i]),
+					 errdetail("Index \"%s\" keeps vectors in half precision, whose largest value is %g.",
+							   RelationGetRelationName(index), VG_HALF_MAX),
+					 errhint("Rebuild the index with storage = 'float'.")));
 		error += shape->metric == VG_METRIC_L1 ? diff : diff * diff;
-		norm += (double) x[i] * x[i];
 	}
 	hv->error = FloatAtLeast(shape->metric == VG_METRIC_L1 ? error : sqrt(error));
-	hv->norm = FloatAtLeast(sqrt(norm));
+	hv->norm = NormAtLeast(x, shape->dim);
 	return hv;
 }
 
 /*
  * Detoasts and checks a value for an index of shape; returns a copy in the
  * index's stored form, or NULL for a value the index does not hold (a zero
- * vector under cosine).  A query is never refused for its range.
+ * vector under cosine).
  */
 void *
-VgValueToStored(Datum value, const VgShape *shape, Relation index, bool query)
+VgValueToStored(Datum value, const VgShape *shape, Relation index)
 {
 	float	   *x = ValueToFloats(value, shape, index);
 
@@ -116,7 +119,7 @@ VgValueToStored(Datum value, const VgShape *shape, Relation index, bool query)
 		return NULL;
 	if (shape->storage == VG_STORAGE_FLOAT)
 		return x;
-	return FloatsToHalf(shape, x, query, index);
+	return FloatsToHalf(shape, x, index);
 }
 
 /* Bytes of a scan's query: a stored vector's, or a VgHalfQuery's. */
@@ -130,14 +133,14 @@ VgQueryBytes(const VgShape *shape)
 
 /*
  * A scan's query (VgValueToStored's answer for float storage), or NULL for
- * a value the index does not hold.  Queries of half storage stay in float.
+ * a value the index does not hold.  Queries of half storage stay in float,
+ * so no value is out of their range.
  */
 void *
 VgValueToQuery(Datum value, const VgShape *shape, Relation index)
 {
 	float	   *x = ValueToFloats(value, shape, index);
 	VgHalfQuery *q;
-	double		norm = 0.0;
 
 	if (!VgPrepareVector(shape->metric, x, shape->dim))
 		return NULL;
@@ -145,31 +148,8 @@ VgValueToQuery(Datum value, const VgShape *shape, Relation index)
 		return x;
 	q = palloc0(VgQueryBytes(shape));
 	memcpy(q->x, x, sizeof(float) * shape->dim);
-	for (int i = 0; i < shape->dim; i++)
-		norm += (double) x[i] * x[i];
-	q->norm = FloatAtLeast(sqrt(norm));
+	q->norm = NormAtLeast(x, shape->dim);
 	return q;
-}
-
-/*
- * The ranking distance of a scan's query and stored vectors: the index's
- * own (VgCoreMetric) for float storage, mixed kernels for half storage.
- */
-VgMetric
-VgQueryMetric(const VgShape *shape)
-{
-	VgMetric	m = VgCoreMetric(shape);
-
-	if (shape->storage == VG_STORAGE_HALF)
-	{
-		if (m.kernel == VgHalfKernels->l2_squared)
-			m.kernel = VgMixedKernels->l2_squared;
-		else if (m.kernel == VgHalfKernels->inner_product)
-			m.kernel = VgMixedKernels->inner_product;
-		else
-			m.kernel = VgMixedKernels->l1;
-	}
-	return m;
 }
 
 /* A stored vector's elements as floats, exactly. */

@@ -130,34 +130,44 @@ vg_floats_to_half(VgHalf *out, const float *in, size_t n)
 	scalar_floats_to_half(out, in, n);
 }
 
-const VgDistanceKernels *
-vg_half_kernels(VgSimdLevel level)
+/* tables[level], where the CPU can run it: SIMD levels also need F16C. */
+static const VgDistanceKernels *
+TableAt(VgSimdLevel level, const VgDistanceKernels *const tables[VG_SIMD_LEVEL_COUNT])
 {
 	if (level == VG_SIMD_SCALAR)
-		return &vg_half_kernels_scalar;
+		return tables[VG_SIMD_SCALAR];
 #ifdef VG_HAVE_X86_SIMD
-	if (level > vg_simd_detect() || !vg_cpu_has_f16c())
-		return NULL;
-	if (level == VG_SIMD_AVX2)
-		return &vg_half_kernels_avx2;
-	if (level == VG_SIMD_AVX512)
-		return &vg_half_kernels_avx512;
+	if (level > VG_SIMD_SCALAR && level < VG_SIMD_LEVEL_COUNT &&
+		level <= vg_simd_detect() && vg_cpu_has_f16c())
+		return tables[level];
 #endif
 	return NULL;
 }
 
 const VgDistanceKernels *
+vg_half_kernels(VgSimdLevel level)
+{
+#ifdef VG_HAVE_X86_SIMD
+	static const VgDistanceKernels *const tables[] = {
+		&vg_half_kernels_scalar, &vg_half_kernels_avx2, &vg_half_kernels_avx512
+	};
+#else
+	static const VgDistanceKernels *const tables[] = {&vg_half_kernels_scalar, NULL, NULL};
+#endif
+
+	return TableAt(level, tables);
+}
+
+const VgDistanceKernels *
 vg_mixed_kernels(VgSimdLevel level)
 {
-	if (level == VG_SIMD_SCALAR)
-		return &vg_mixed_kernels_scalar;
 #ifdef VG_HAVE_X86_SIMD
-	if (level > vg_simd_detect() || !vg_cpu_has_f16c())
-		return NULL;
-	if (level == VG_SIMD_AVX2)
-		return &vg_mixed_kernels_avx2;
-	if (level == VG_SIMD_AVX512)
-		return &vg_mixed_kernels_avx512;
+	static const VgDistanceKernels *const tables[] = {
+		&vg_mixed_kernels_scalar, &vg_mixed_kernels_avx2, &vg_mixed_kernels_avx512
+	};
+#else
+	static const VgDistanceKernels *const tables[] = {&vg_mixed_kernels_scalar, NULL, NULL};
 #endif
-	return NULL;
+
+	return TableAt(level, tables);
 }

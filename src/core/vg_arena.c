@@ -393,9 +393,10 @@ vg_arena_graph(VgArena *arena, VgMetric metric)
 /*
  * Breadth-first from each partition's entry point at level 0.  A node is
  * placed when it leaves the queue, unless already placed, and takes the
- * first group - 1 of its unplaced neighbours (its nearest: lists keep the
- * heuristic's order) right after it, so that a node and its nearest share
- * a page; all its neighbours are then queued.
+ * first group - 1 of its unplaced neighbours right after it (a list holds
+ * its tree links, then the heuristic's choices nearest first), so that a
+ * node and its near neighbours share a page; all its neighbours are then
+ * queued.
  */
 VgStatus
 vg_arena_locality_order(const VgArena *a, uint32_t *out, int group,
