@@ -65,24 +65,25 @@ pool_capacity(uint32_t capacity, int m)
 }
 
 size_t
-vg_arena_size(uint32_t capacity, size_t vector_bytes, int m)
+vg_arena_size(uint32_t capacity, size_t vector_bytes, int m0, int m)
 {
 	size_t		voff;
 
-	return ALIGN64(sizeof(VgArena)) + record_size(vector_bytes, 2 * m, &voff) * capacity +
+	return ALIGN64(sizeof(VgArena)) + record_size(vector_bytes, m0, &voff) * capacity +
 		sizeof(uint32_t) * pool_capacity(capacity, m);
 }
 
 size_t
-vg_arena_node_bytes(size_t vector_bytes, int m)
+vg_arena_node_bytes(size_t vector_bytes, int m0, int m)
 {
 	size_t		voff;
 
-	return record_size(vector_bytes, 2 * m, &voff) + sizeof(uint32_t) * 2 * (1 + m) / (m - 1) + 1;
+	return record_size(vector_bytes, m0, &voff) + sizeof(uint32_t) * 2 * (1 + m) / (m - 1) + 1;
 }
 
 VgArena *
-vg_arena_init(void *mem, uint32_t capacity, size_t vector_bytes, int m, bool concurrent)
+vg_arena_init(void *mem, uint32_t capacity, size_t vector_bytes, int m0, int m,
+			  bool concurrent)
 {
 	VgArena    *a = mem;
 
@@ -90,7 +91,7 @@ vg_arena_init(void *mem, uint32_t capacity, size_t vector_bytes, int m, bool con
 	a->capacity = capacity;
 	a->vector_bytes = vector_bytes;
 	a->m = m;
-	a->m0 = 2 * m;
+	a->m0 = m0;
 	a->concurrent = concurrent;
 	a->record_size = record_size(vector_bytes, a->m0, &a->vector_offset);
 	a->records = ALIGN64(sizeof(VgArena));
@@ -110,7 +111,8 @@ vg_arena_init(void *mem, uint32_t capacity, size_t vector_bytes, int m, bool con
 VgArena *
 vg_arena_grow(const VgArena *old, void *mem, uint32_t new_capacity)
 {
-	VgArena    *a = vg_arena_init(mem, new_capacity, old->vector_bytes, old->m, old->concurrent);
+	VgArena    *a = vg_arena_init(mem, new_capacity, old->vector_bytes, old->m0, old->m,
+									old->concurrent);
 	uint32_t	count = vg_arena_count(old);
 	uint32_t	used = atomic_load(&((VgArena *) old)->pool_used);
 

@@ -42,17 +42,22 @@
 
 typedef struct VgArena VgArena;
 
+/*
+ * Lists hold up to m0 links at level 0 and m above.  HNSW's m0 is 2m;
+ * Vamana's is its degree with the build's slack (one level only).
+ */
+
 /* Bytes an arena for capacity nodes needs (header included). */
-extern size_t vg_arena_size(uint32_t capacity, size_t vector_bytes, int m);
+extern size_t vg_arena_size(uint32_t capacity, size_t vector_bytes, int m0, int m);
 
 /* Bytes each node costs, for budgeting; the upper pool's share included. */
-extern size_t vg_arena_node_bytes(size_t vector_bytes, int m);
+extern size_t vg_arena_node_bytes(size_t vector_bytes, int m0, int m);
 
 /*
  * Formats mem (vg_arena_size bytes, 64-byte aligned) as an empty arena.
  */
-extern VgArena *vg_arena_init(void *mem, uint32_t capacity, size_t vector_bytes, int m,
-							  bool concurrent);
+extern VgArena *vg_arena_init(void *mem, uint32_t capacity, size_t vector_bytes, int m0,
+							  int m, bool concurrent);
 
 /*
  * Copies arena into mem (vg_arena_size(new_capacity, ...) bytes, 64-byte

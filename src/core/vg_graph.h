@@ -49,6 +49,13 @@ typedef struct VgMetric
 	float		sign;
 	int			dim;
 	int			offset;			/* bytes before the elements */
+
+	/*
+	 * Added to ranking distances before RobustPrune scales them by alpha
+	 * (vg_prune.c), so that they are never negative: 1 for cosine, whose
+	 * ranking distance -ip of unit vectors plus 1 is the cosine distance.
+	 */
+	float		prune_shift;
 } VgMetric;
 
 static inline float

@@ -47,6 +47,9 @@ vg_search_scratch_init(VgSearchScratch *s, int max_degree, int ef,
 
 	s->allocator = allocator;
 	s->max_degree = max_degree;
+	s->expanded = NULL;
+	s->n_expanded = 0;
+	s->expanded_cap = 0;
 	s->ids = vg_alloc(allocator, sizeof(VgNodeId) * max_degree);
 	s->dists = vg_alloc(allocator, sizeof(float) * max_degree);
 	if (s->ids == NULL || s->dists == NULL)
@@ -118,6 +121,7 @@ vg_hnsw_search_layer(const VgGraph *graph, const void *query,
 	vg_visited_clear(&s->visited);
 	vg_heap_clear(&s->candidates);
 	vg_heap_clear(&s->results);
+	s->n_expanded = 0;
 	for (int i = 0; i < n_entries && st == VG_OK; i++)
 		if (vg_visited_add(&s->visited, entries[i].id, &st))
 			st = consider(s, entries[i], ef);
@@ -128,6 +132,8 @@ vg_hnsw_search_layer(const VgGraph *graph, const void *query,
 
 		if (s->results.size >= ef && c.distance > -vg_heap_top(&s->results).distance)
 			break;
+		if (s->expanded && s->n_expanded < s->expanded_cap)
+			s->expanded[s->n_expanded++] = c;
 		st = expand(graph, query, c.id, level, ef, s);
 		if (graph->ops->check_interrupts && (++expanded & 63) == 0)
 			graph->ops->check_interrupts(graph->store);

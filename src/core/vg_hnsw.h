@@ -42,6 +42,14 @@ typedef struct VgSearchScratch
 	float	   *dists;			/* its distances */
 	int			max_degree;
 	const VgAllocator *allocator;
+
+	/*
+	 * When not NULL, the nodes a layer search expands, with their distances,
+	 * up to expanded_cap of them: Vamana chooses lists from this visited set.
+	 */
+	VgCandidate *expanded;
+	int			n_expanded;
+	int			expanded_cap;
 } VgSearchScratch;
 
 extern VgStatus vg_search_scratch_init(VgSearchScratch *s, int max_degree,

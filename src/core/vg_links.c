@@ -116,9 +116,10 @@ trim_list(const VgGraph *graph, VgNodeId node, VgNodeId *out, int n_tree,
 		bool		covered = false;
 
 		for (int j = 0; j < i && !covered; j++)
-			covered = alpha * vg_metric_distance(&graph->metric, cv,
-												 ops->vector(graph->store, s->pool[j].id))
-				<= s->pool[i].distance;
+			covered = vg_prune_covers(&graph->metric, alpha,
+									  vg_metric_distance(&graph->metric, cv,
+														 ops->vector(graph->store, s->pool[j].id)),
+									  s->pool[i].distance);
 		if (covered)
 		{
 			s->pool[i].distance = INFINITY;

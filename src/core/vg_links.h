@@ -72,6 +72,13 @@ extern int	vg_prune_fill(const VgGraph *graph, const VgCandidate *candidates,
 						  int n, int max_out, int kept,
 						  VgNodeId *out, const void **vectors);
 
+/* RobustPrune's test: does a kept node at d_kept from c cover c, at d_base from the base? */
+static inline bool
+vg_prune_covers(const VgMetric *metric, float alpha, float d_kept, float d_base)
+{
+	return alpha * (d_kept + metric->prune_shift) <= d_base + metric->prune_shift;
+}
+
 static inline bool
 vg_ids_contain(const VgNodeId *ids, int n, VgNodeId id)
 {

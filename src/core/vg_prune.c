@@ -14,7 +14,10 @@
  *
  *	  The distances are the metric's ranking distances (squared L2 for L2),
  *	  so for L2 alpha acts on squared distances; DiskANN's alpha of 1.2 on
- *	  distances corresponds to 1.44 here.
+ *	  distances corresponds to 1.44 here.  The glue converts (VgPruneAlpha).
+ *	  Ranking distances that can be negative are shifted first
+ *	  (VgMetric.prune_shift), since scaling a negative distance by alpha > 1
+ *	  would cover more candidates, not fewer.
  *
  *-------------------------------------------------------------------------
  */
@@ -31,8 +34,9 @@ vg_prune_robust(const VgGraph *graph, const VgCandidate *candidates, int n,
 		bool		covered = false;
 
 		for (int j = 0; j < kept && !covered; j++)
-			covered = alpha * vg_metric_distance(&graph->metric, cv, vectors[j])
-				<= candidates[i].distance;
+			covered = vg_prune_covers(&graph->metric, alpha,
+									  vg_metric_distance(&graph->metric, cv, vectors[j]),
+									  candidates[i].distance);
 		if (!covered)
 		{
 			out[kept] = candidates[i].id;

@@ -156,11 +156,11 @@ main(int argc, char **argv)
 	queries = read_file(argv[3], sizeof(float) * nq * sh.dim);
 	gt = read_file(argv[5], sizeof(int) * nq * K);
 
-	metric = (VgMetric) {k->l2_squared, 1.0f, sh.dim, 0};
+	metric = (VgMetric) {k->l2_squared, 1.0f, sh.dim, 0, 0};
 	sh.params = vg_hnsw_params(m, efc);
 	sh.params.keep_pruned = keep_pruned;
-	mem = aligned_alloc(64, (vg_arena_size(sh.n, sizeof(float) * sh.dim, m) + 63) & ~(size_t) 63);
-	sh.arena = vg_arena_init(mem, sh.n, sizeof(float) * sh.dim, m, sh.threads > 1);
+	mem = aligned_alloc(64, (vg_arena_size(sh.n, sizeof(float) * sh.dim, 2 * m, m) + 63) & ~(size_t) 63);
+	sh.arena = vg_arena_init(mem, sh.n, sizeof(float) * sh.dim, 2 * m, m, sh.threads > 1);
 	sh.graph = vg_arena_graph(sh.arena, metric);
 
 	tids = malloc(sizeof(pthread_t) * sh.threads);

@@ -26,8 +26,8 @@
  * The cluster centres are fixed, so that queries (another seed) come from
  * the same distribution as the data.
  */
-static float *
-make_data(int n, uint64_t seed)
+float *
+vg_test_clustered_data(int n, uint64_t seed)
 {
 	float	   *data = malloc(sizeof(float) * DIM * n);
 	float		centres[16][DIM];
@@ -51,7 +51,7 @@ make_data(int n, uint64_t seed)
 static VgMetric
 l2_metric(void)
 {
-	VgMetric	m = {vg_distance_kernels(VG_SIMD_SCALAR)->l2_squared, 1.0f, DIM, 0};
+	VgMetric	m = {vg_distance_kernels(VG_SIMD_SCALAR)->l2_squared, 1.0f, DIM, 0, 0};
 
 	return m;
 }
@@ -72,8 +72,8 @@ build(const float *data, int n, int m, int efc)
 	uint64_t	rng = 42;
 
 	b.params = vg_hnsw_params(m, efc);
-	b.mem = aligned_alloc(64, (vg_arena_size(n, sizeof(float) * DIM, m) + 63) & ~(size_t) 63);
-	b.arena = vg_arena_init(b.mem, n, sizeof(float) * DIM, m, false);
+	b.mem = aligned_alloc(64, (vg_arena_size(n, sizeof(float) * DIM, 2 * m, m) + 63) & ~(size_t) 63);
+	b.arena = vg_arena_init(b.mem, n, sizeof(float) * DIM, 2 * m, m, false);
 	b.graph = vg_arena_graph(b.arena, l2_metric());
 	vg_insert_scratch_init(&s, &b.params, &vg_malloc_allocator);
 	for (int i = 0; i < n; i++)
@@ -130,8 +130,8 @@ recall_at_k(Built *b, const float *data, int n, const float *queries, int ef)
 static void
 test_recall(void)
 {
-	float	   *data = make_data(NODES, 1);
-	float	   *queries = make_data(QUERIES, 2);
+	float	   *data = vg_test_clustered_data(NODES, 1);
+	float	   *queries = vg_test_clustered_data(QUERIES, 2);
 	Built		b = build(data, NODES, 12, 64);
 	double		r40 = recall_at_k(&b, data, NODES, queries, 40);
 	double		r200 = recall_at_k(&b, data, NODES, queries, 200);
@@ -184,7 +184,7 @@ pages_per_list(Built *b, const uint32_t *position)
 static void
 test_locality_order(void)
 {
-	float	   *data = make_data(NODES, 5);
+	float	   *data = vg_test_clustered_data(NODES, 5);
 	Built		b = build(data, NODES, 12, 64);
 	uint32_t   *order = malloc(sizeof(uint32_t) * NODES);
 	uint32_t   *position = malloc(sizeof(uint32_t) * NODES);
@@ -333,7 +333,7 @@ check_invariants(Built *b)
 static void
 test_invariants_and_orphans(void)
 {
-	float	   *data = make_data(NODES, 3);
+	float	   *data = vg_test_clustered_data(NODES, 3);
 	Built		b;
 	VgInsertScratch s;
 	uint32_t	linked;
@@ -387,7 +387,7 @@ cut_in_links(Built *b, int n, VgNodeId victim)
 static void
 test_unreached_and_relinked(void)
 {
-	float	   *data = make_data(NODES, 5);
+	float	   *data = vg_test_clustered_data(NODES, 5);
 	Built		b = build(data, NODES, 8, 32);
 	VgNodeId   *all = malloc(sizeof(VgNodeId) * NODES);
 	VgNodeId   *out = malloc(sizeof(VgNodeId) * NODES);
@@ -444,8 +444,8 @@ test_empty_and_single(void)
 	CHECK_INT_EQ(n, 0);
 	free(b.mem);
 
-	b.mem = aligned_alloc(64, (vg_arena_size(1, sizeof(float) * DIM, 8) + 63) & ~(size_t) 63);
-	b.arena = vg_arena_init(b.mem, 1, sizeof(float) * DIM, 8, false);
+	b.mem = aligned_alloc(64, (vg_arena_size(1, sizeof(float) * DIM, 16, 8) + 63) & ~(size_t) 63);
+	b.arena = vg_arena_init(b.mem, 1, sizeof(float) * DIM, 16, 8, false);
 	b.graph = vg_arena_graph(b.arena, l2_metric());
 	vg_insert_scratch_init(&is, &b.params, &vg_malloc_allocator);
 	CHECK_INT_EQ(vg_arena_add(b.arena, v, 2, 0, 77, &id), VG_OK);
@@ -464,8 +464,8 @@ static void
 test_prune_heuristic(void)
 {
 	float		pts[4][DIM] = {{0}};
-	void	   *mem = aligned_alloc(64, (vg_arena_size(4, sizeof(float) * DIM, 4) + 63) & ~(size_t) 63);
-	VgArena    *arena = vg_arena_init(mem, 4, sizeof(float) * DIM, 4, false);
+	void	   *mem = aligned_alloc(64, (vg_arena_size(4, sizeof(float) * DIM, 8, 4) + 63) & ~(size_t) 63);
+	VgArena    *arena = vg_arena_init(mem, 4, sizeof(float) * DIM, 8, 4, false);
 	VgGraph		g = vg_arena_graph(arena, l2_metric());
 	VgCandidate cands[3];
 	VgNodeId	out[3],
@@ -510,8 +510,8 @@ test_overflow_trim(void)
 {
 	enum {N = 12};
 	float		pts[N][DIM] = {{0}};
-	void	   *mem = aligned_alloc(64, (vg_arena_size(N, sizeof(float) * DIM, 4) + 63) & ~(size_t) 63);
-	VgArena    *arena = vg_arena_init(mem, N, sizeof(float) * DIM, 4, false);
+	void	   *mem = aligned_alloc(64, (vg_arena_size(N, sizeof(float) * DIM, 8, 4) + 63) & ~(size_t) 63);
+	VgArena    *arena = vg_arena_init(mem, N, sizeof(float) * DIM, 8, 4, false);
 	VgGraph		g = vg_arena_graph(arena, l2_metric());
 	VgListScratch ls;
 	VgNodeId	list[8] = {3, 1, 2, 4, 5, 6, 7, 8},
@@ -587,16 +587,16 @@ test_concurrent_insert(void)
 	enum
 	{
 	THREADS = 4};
-	float	   *data = make_data(NODES, 5);
-	float	   *queries = make_data(QUERIES, 6);
+	float	   *data = vg_test_clustered_data(NODES, 5);
+	float	   *queries = vg_test_clustered_data(QUERIES, 6);
 	Built		b;
 	pthread_t	threads[THREADS];
 	ThreadArg	args[THREADS];
 	double		recall;
 
 	b.params = vg_hnsw_params(12, 64);
-	b.mem = aligned_alloc(64, (vg_arena_size(NODES, sizeof(float) * DIM, 12) + 63) & ~(size_t) 63);
-	b.arena = vg_arena_init(b.mem, NODES, sizeof(float) * DIM, 12, true);
+	b.mem = aligned_alloc(64, (vg_arena_size(NODES, sizeof(float) * DIM, 24, 12) + 63) & ~(size_t) 63);
+	b.arena = vg_arena_init(b.mem, NODES, sizeof(float) * DIM, 24, 12, true);
 	b.graph = vg_arena_graph(b.arena, l2_metric());
 	for (int t = 0; t < THREADS; t++)
 	{

@@ -30,7 +30,8 @@
 	X(half) \
 	X(hnsw) \
 	X(loser_tree) \
-	X(tree)
+	X(tree) \
+	X(vamana)
 
 #define VG_DECLARE_SUITE(name) extern const VgTestCase vg_test_suite_##name[];
 VG_TEST_SUITES(VG_DECLARE_SUITE)

@@ -130,11 +130,11 @@ typedef struct Graph
 static void
 graph_init(Graph *g, uint32_t capacity, int m, int efc, const float *data)
 {
-	VgMetric	metric = {vg_distance_kernels(VG_SIMD_SCALAR)->l2_squared, 1.0f, DIM, 0};
+	VgMetric	metric = {vg_distance_kernels(VG_SIMD_SCALAR)->l2_squared, 1.0f, DIM, 0, 0};
 
 	g->params = vg_hnsw_params(m, efc);
-	g->mem = aligned_alloc(64, (vg_arena_size(capacity, sizeof(float) * DIM, m) + 63) & ~(size_t) 63);
-	g->store.arena = vg_arena_init(g->mem, capacity, sizeof(float) * DIM, m, true);
+	g->mem = aligned_alloc(64, (vg_arena_size(capacity, sizeof(float) * DIM, 2 * m, m) + 63) & ~(size_t) 63);
+	g->store.arena = vg_arena_init(g->mem, capacity, sizeof(float) * DIM, 2 * m, m, true);
 	g->store.deleted = NULL;
 	g->graph = (VgGraph) {&del_ops, &g->store, metric, 0};
 	g->data = data;

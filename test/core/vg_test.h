@@ -17,6 +17,7 @@
 #define VG_TEST_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 typedef void (*VgTestFunc) (void);
@@ -117,5 +118,8 @@ extern int	vg_test_failures(void);
 			vg_test_fail(__FILE__, __LINE__, "%s == \"%s\", expected \"%s\"", \
 						 #actual, vg_a_ ? vg_a_ : "(null)", vg_e_); \
 	} while (0)
+
+/* n clustered vectors of 24 floats from seed (test_hnsw.c); free() them. */
+extern float *vg_test_clustered_data(int n, uint64_t seed);
 
 #endif							/* VG_TEST_H */
