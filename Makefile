@@ -30,6 +30,7 @@ OBJS = \
 	src/core/vg_loser_tree.o \
 	src/core/vg_prune.o \
 	src/core/vg_tree.o \
+	src/core/vg_vamana.o \
 	src/core/vg_visited.o \
 	src/halfvec.o \
 	src/halfvec_agg.o \

@@ -58,6 +58,7 @@
 #include "core/vg_arena.h"
 #include "core/vg_half.h"
 #include "core/vg_hnsw.h"
+#include "core/vg_vamana.h"
 
 #define VG_MAGIC			0x56474931	/* "VGI1" */
 
@@ -71,7 +72,8 @@
 /* Graph kinds (reloption "graph"). */
 typedef enum VgGraphKind
 {
-	VG_GRAPH_HNSW = 1
+	VG_GRAPH_HNSW = 1,
+	VG_GRAPH_VAMANA = 2			/* one level, lists of m links, medoid entry */
 } VgGraphKind;
 
 /* Metrics, decided by the operator class's support function 1. */
@@ -135,6 +137,14 @@ typedef struct VgHalfQuery
 #define VG_MAX_EF_CONSTRUCTION		1000
 #define VG_DEFAULT_EF_CONSTRUCTION	64
 
+/* Vamana's options (docs/index.md says how the defaults were chosen). */
+#define VG_DEFAULT_DEGREE			32
+#define VG_MIN_BUILD_LIST_SIZE		8
+#define VG_MAX_BUILD_LIST_SIZE		1000
+#define VG_DEFAULT_BUILD_LIST_SIZE	64
+#define VG_DEFAULT_ALPHA			1.2
+#define VG_MAX_ALPHA				4.0
+
 /* One partition's graph: its entry point and size. */
 typedef struct VgPartitionMeta
 {
@@ -169,6 +179,7 @@ typedef VgMetaPageData *VgMetaPage;
 
 #define VG_META_KEEP_PRUNED 0x01	/* inserts fill new lists to m */
 #define VG_META_HALF		0x02	/* storage = 'half' (format 2 still) */
+#define VG_META_TWO_PASS	0x04	/* Vamana: built with a first alpha-1 pass */
 
 #define VgPageGetMeta(page) ((VgMetaPage) PageGetContents(page))
 
@@ -194,6 +205,24 @@ typedef struct VgMaintRecord
 
 #define VgPageGetMaint(page) \
 	((VgMaintRecord *) (PageGetContents(page) + MAXALIGN(sizeof(VgMetaPageData))))
+
+/*
+ * A Vamana index's alpha, after the maintenance record (VgMetaPageData
+ * keeps its size, so that older indexes read as before).  For Vamana,
+ * VgMetaPageData.m is the degree R and ef_construction the build's list
+ * size L.
+ */
+typedef struct VgVamanaRecord
+{
+	uint32		magic;			/* VG_VAMANA_MAGIC */
+	float		alpha;			/* as the user gave it, on distances */
+} VgVamanaRecord;
+
+#define VG_VAMANA_MAGIC	0x56414D31	/* "VAM1" */
+
+#define VgPageGetVamana(page) \
+	((VgVamanaRecord *) (PageGetContents(page) + MAXALIGN(sizeof(VgMetaPageData)) + \
+						 MAXALIGN(sizeof(VgMaintRecord))))
 
 /* Special space of every page: what the page holds. */
 typedef struct VgPageOpaqueData
@@ -236,16 +265,36 @@ typedef VgNodeTupleData *VgNodeTuple;
 /* Shape of node tuples of one index; derived from the metapage. */
 typedef struct VgShape
 {
+	VgGraphKind graph;
 	int			dim;
-	int			m;
-	int			m0;
+	int			m;				/* HNSW: m; Vamana: the degree R */
+	int			m0;				/* longest level-0 list: 2m, or R */
 	int			slot_bits;
 	int			partitions;
 	VgMetricKind metric;
 	bool		keep_pruned;	/* the keep_pruned reloption, as built */
 	VgStorage	storage;
 	bool		half_input;		/* the column is halfvec, not vector */
+	float		alpha;			/* Vamana: RobustPrune's, on distances */
+	bool		two_pass;		/* Vamana: the build's first alpha-1 pass */
 } VgShape;
+
+/* Level-0 list length of a graph kind with this m. */
+static inline int
+VgM0(VgGraphKind graph, int m)
+{
+	return graph == VG_GRAPH_VAMANA ? m : 2 * m;
+}
+
+/*
+ * Level-0 room of a build's in-memory lists: a Vamana build lets lists
+ * grow past R before pruning them back (core/vg_vamana.c).
+ */
+static inline int
+VgArenaM0(const VgShape *s)
+{
+	return s->graph == VG_GRAPH_VAMANA ? s->m0 + (3 * s->m0 + 9) / 10 : s->m0;
+}
 
 /*
  * The partition a row belongs to: a hash of its heap TID, so partitions are
@@ -347,6 +396,7 @@ extern VgMetricKind VgIndexMetric(Relation index);
 extern VgMetric VgCoreMetric(const VgShape *shape);
 extern VgMetric VgQueryMetric(const VgShape *shape);
 extern VgHnswParams VgHnswParamsOf(const VgShape *shape, int ef_construction);
+extern VgVamanaParams VgVamanaParamsOf(const VgShape *shape, int build_list_size);
 extern bool VgPrepareVector(VgMetricKind metric, float *x, int dim);
 extern BlockNumber VgMaxNodeBlocks(const VgShape *shape);
 extern double VgEstimateRows(Relation heap);
@@ -407,6 +457,10 @@ typedef struct VgOptions
 	int			partitions_offset;	/* "auto" or 1 .. 64 */
 	bool		keep_pruned;
 	int			storage_offset; /* "float" or "half"; 0: by column type */
+	int			degree;			/* Vamana */
+	int			build_list_size;
+	double		alpha;
+	bool		two_pass;
 } VgOptions;
 
 extern bytea *vgoptions(Datum reloptions, bool validate);
@@ -415,6 +469,9 @@ extern int	VgOptionEfConstruction(Relation index);
 extern bool VgOptionKeepPruned(Relation index);
 extern VgStorage VgOptionStorage(Relation index, bool half_input);
 extern int	VgOptionPartitions(Relation index, double rows);
+extern VgGraphKind VgOptionGraph(Relation index);
+extern void VgOptionsVamana(Relation index, int *degree, int *build_list_size,
+							double *alpha, bool *two_pass);
 extern void VgInitReloptions(void);
 extern void VgDefineSettings(void);
 
@@ -503,7 +560,8 @@ extern double VgHalfLowerBound(const VgShape *shape, float ranking, float query_
 							   float error, float norm);
 
 /* vgwrite.c */
-extern void VgWriteInitMetaPage(Relation index, const VgMetaPageData *meta);
+extern void VgWriteInitMetaPage(Relation index, const VgMetaPageData *meta,
+								const VgShape *shape);
 extern void VgInitMeta(VgMetaPageData *meta, const VgShape *shape, int ef_construction);
 extern void VgWriteArena(Relation index, const VgShape *shape, int ef_construction,
 						 VgArena *arena, uint64 orphans_linked, int workers);

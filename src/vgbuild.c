@@ -44,11 +44,6 @@
 
 #define VG_INITIAL_CAPACITY 1024
 
-/* Sub-phases reported in pg_stat_progress_create_index. */
-#define VG_PHASE_LOAD		2
-#define VG_PHASE_LINK		3
-#define VG_PHASE_WRITE		4
-
 typedef struct VgBuildState
 {
 	Relation	heap;
@@ -103,15 +98,28 @@ InitShape(Relation heap, Relation index, VgShape *shape, int *ef_construction)
 {
 	int			typmod = TupleDescAttr(RelationGetDescr(index), 0)->atttypmod;
 
-	shape->m = VgOptionM(index);
-	shape->m0 = 2 * shape->m;
+	MemSet(shape, 0, sizeof(VgShape));
+	shape->graph = VgOptionGraph(index);
 	shape->metric = VgIndexMetric(index);
 	shape->half_input = VgIndexTakesHalfvec(index);
 	shape->storage = VgOptionStorage(index, shape->half_input);
-	shape->keep_pruned = VgOptionKeepPruned(index);
-	*ef_construction = VgOptionEfConstruction(index);
+	if (shape->graph == VG_GRAPH_VAMANA)
+	{
+		double		alpha;
 
-	if (*ef_construction < 2 * shape->m)
+		VgOptionsVamana(index, &shape->m, ef_construction, &alpha, &shape->two_pass);
+		shape->alpha = (float) alpha;
+	}
+	else
+	{
+		shape->m = VgOptionM(index);
+		shape->keep_pruned = VgOptionKeepPruned(index);
+		shape->alpha = 1.0f;
+		*ef_construction = VgOptionEfConstruction(index);
+	}
+	shape->m0 = VgM0(shape->graph, shape->m);
+
+	if (shape->graph == VG_GRAPH_HNSW && *ef_construction < 2 * shape->m)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("ef_construction must be at least twice m: ef_construction is %d, m is %d",
@@ -136,9 +144,10 @@ InitShape(Relation heap, Relation index, VgShape *shape, int *ef_construction)
 	if (VgNodeTupleSize(shape) > VG_MAX_ITEM_SIZE)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("a node of %d dimensions with m = %d needs %zu bytes, more than the %zu an index page holds",
-						shape->dim, shape->m, VgNodeTupleSize(shape), (Size) VG_MAX_ITEM_SIZE),
-				 errhint("Use a smaller m.")));
+				 errmsg("a node of %d dimensions with %s = %d needs %zu bytes, more than the %zu an index page holds",
+						shape->dim, shape->graph == VG_GRAPH_VAMANA ? "degree" : "m",
+						shape->m, VgNodeTupleSize(shape), (Size) VG_MAX_ITEM_SIZE),
+				 errhint("Use a smaller %s.", shape->graph == VG_GRAPH_VAMANA ? "degree" : "m")));
 	shape->slot_bits = VgSlotBits(shape);
 	shape->partitions = VgOptionPartitions(index, heap ? ExpectedRows(heap, index, shape) : 0);
 }
@@ -147,13 +156,14 @@ InitShape(Relation heap, Relation index, VgShape *shape, int *ef_construction)
 static void
 ResizeArena(VgBuildState *bs, uint32 capacity)
 {
-	Size		size = vg_arena_size(capacity, VgVectorBytes(&bs->shape), bs->shape.m);
+	Size		size = vg_arena_size(capacity, VgVectorBytes(&bs->shape), VgArenaM0(&bs->shape),
+								 bs->shape.m);
 	void	   *mem = MemoryContextAllocHuge(CurrentMemoryContext, size + 64);
 	void	   *aligned = (void *) TYPEALIGN(64, mem);
 
 	if (bs->arena == NULL)
 		bs->arena = vg_arena_init(aligned, capacity, VgVectorBytes(&bs->shape),
-								  bs->shape.m, false);
+								  VgArenaM0(&bs->shape), bs->shape.m, false);
 	else
 	{
 		bs->arena = vg_arena_grow(bs->arena, aligned, capacity);
@@ -191,6 +201,8 @@ SpillToDisk(VgBuildState *bs)
 					bs->index_tuples),
 			 errdetail("The remaining rows are inserted into the index on disk, which is much slower."),
 			 errhint("Increase maintenance_work_mem to build the index faster.")));
+	if (bs->shape.graph == VG_GRAPH_VAMANA)
+		VgBuildVamanaInArena(&bs->shape, bs->params.ef_construction, bs->arena);
 	VgWriteArena(bs->index, &bs->shape, bs->params.ef_construction, bs->arena, 0, 0);
 	vg_insert_scratch_free(&bs->scratch);
 	pfree(bs->arena_mem);
@@ -200,10 +212,15 @@ SpillToDisk(VgBuildState *bs)
 	VgStoreInit(&bs->store, bs->index, true);
 }
 
+/*
+ * Adds a row to the in-memory graph: an HNSW insert, or for Vamana only
+ * the node, linked once all are loaded.
+ */
 static void
 AddInMemory(VgBuildState *bs, ItemPointer tid, const void *vector)
 {
-	int			level = vg_hnsw_random_level(bs->params.level_mult, &bs->rng);
+	bool		vamana = bs->shape.graph == VG_GRAPH_VAMANA;
+	int			level = vamana ? 0 : vg_hnsw_random_level(bs->params.level_mult, &bs->rng);
 	int			partition = VgPartitionOf(tid, bs->shape.partitions);
 	VgNodeId	id;
 	VgStatus	st;
@@ -220,7 +237,7 @@ AddInMemory(VgBuildState *bs, ItemPointer tid, const void *vector)
 		st = vg_arena_add(bs->arena, vector, level, partition, VgTidToPayload(tid), &id);
 	}
 	bs->graph.partition = partition;
-	if (st == VG_OK)
+	if (st == VG_OK && !vamana)
 		st = vg_hnsw_insert(&bs->graph, &bs->params, id, level, &bs->scratch);
 	if (st != VG_OK)
 		elog(ERROR, "vecgraph build failed with status %d", (int) st);
@@ -288,11 +305,69 @@ InitBuildState(VgBuildState *bs, Relation heap, Relation index,
 				 errdetail("Rows past that are inserted into the index on disk, which is much slower."),
 				 errhint("Set maintenance_work_mem to %zu MB or more to build the index in memory.",
 						 (vg_arena_size((uint32) Min(rows, (double) (PG_UINT32_MAX - 1)),
-										VgVectorBytes(shape), shape->m) >> 20) + 1)));
+										VgVectorBytes(shape), VgArenaM0(shape), shape->m) >> 20) + 1)));
 	ResizeArena(bs, (uint32) Max(VG_INITIAL_CAPACITY,
 								 Min(rows > 0 ? rows * 1.05 : 0, (double) fits)));
 	if (vg_insert_scratch_init(&bs->scratch, &bs->params, VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
 		elog(ERROR, "out of memory");
+}
+
+/*
+ * Links the nodes loaded into arena into a Vamana graph, as one
+ * participant (vgparallel.c runs the same steps with workers).
+ */
+void
+VgBuildVamanaInArena(const VgShape *shape, int build_list_size, VgArena *arena)
+{
+	VgVamanaParams params = VgVamanaParamsOf(shape, build_list_size);
+	uint32		n = vg_arena_count(arena);
+	VgVamanaBuild *b = palloc_extended(vg_vamana_build_size(n, shape->partitions),
+									   MCXT_ALLOC_HUGE);
+	VgGraphOps	ops = vg_arena_ops;
+	VgGraph		graph = vg_arena_graph(arena, VgCoreMetric(shape));
+	VgVamanaScratch s;
+
+	ops.check_interrupts = CheckInterrupts;
+	graph.ops = &ops;
+	if (vg_vamana_scratch_init(&s, &params, VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
+		elog(ERROR, "out of memory");
+	vg_vamana_build_init(b, &params, arena, shape->partitions, VG_BUILD_SEED);
+	for (int step = VG_VAMANA_INIT; step < VG_VAMANA_STEPS; step++)
+	{
+		pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, VgVamanaPhase(step));
+		if (vg_vamana_build_work(b, &graph, (VgVamanaStep) step, &s) != VG_OK)
+			elog(ERROR, "vecgraph build failed");
+		if (step == VG_VAMANA_INIT)
+			vg_vamana_build_medoids(b, &graph);
+	}
+	vg_vamana_scratch_free(&s);
+	VgVamanaTreeLinks(shape, build_list_size, arena, b);
+	pfree(b);
+}
+
+/*
+ * The last step of a Vamana build, by one participant: tree links over the
+ * finished graph (core/vg_vamana.c), which inserts and VACUUM rely on.
+ */
+void
+VgVamanaTreeLinks(const VgShape *shape, int build_list_size, VgArena *arena,
+				  VgVamanaBuild *b)
+{
+	VgVamanaParams params = VgVamanaParamsOf(shape, build_list_size);
+	VgGraphOps	ops = vg_arena_ops;
+	VgGraph		graph = vg_arena_graph(arena, VgCoreMetric(shape));
+	VgVamanaScratch s;
+	uint32		attached;
+
+	ops.check_interrupts = CheckInterrupts;
+	graph.ops = &ops;
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, VG_PHASE_VAMANA_TREE);
+	if (vg_vamana_scratch_init(&s, &params, VgPallocAllocator(CurrentMemoryContext)) != VG_OK ||
+		vg_vamana_build_tree(b, &graph, &s, &attached) != VG_OK)
+		elog(ERROR, "out of memory");
+	elog(DEBUG1, "vecgraph Vamana build: %u of %u nodes joined the tree by search",
+		 attached, vg_arena_count(arena));
+	vg_vamana_scratch_free(&s);
 }
 
 /*
@@ -364,6 +439,8 @@ BuildSerial(Relation heap, Relation index, IndexInfo *indexInfo, const VgShape *
 	else
 	{
 		vg_insert_scratch_free(&bs.scratch);
+		if (shape->graph == VG_GRAPH_VAMANA)
+			VgBuildVamanaInArena(&bs.shape, ef_construction, bs.arena);
 		VgFinishArena(index, &bs.shape, ef_construction, bs.arena, 0);
 		pfree(bs.arena_mem);
 	}
@@ -422,7 +499,7 @@ vgbuildempty(Relation index)
 
 	InitShape(NULL, index, &shape, &ef_construction);
 	VgInitMeta(&meta, &shape, ef_construction);
-	VgWriteInitMetaPage(index, &meta);
+	VgWriteInitMetaPage(index, &meta, &shape);
 }
 
 char *
@@ -438,6 +515,16 @@ vgbuildphasename(int64 phasenum)
 			return "linking unreachable nodes";
 		case VG_PHASE_WRITE:
 			return "writing index pages";
+		case VG_PHASE_VAMANA_INIT:
+			return "Vamana: random lists and medoid";
+		case VG_PHASE_VAMANA_PASS1:
+			return "Vamana: first pass (alpha 1)";
+		case VG_PHASE_VAMANA_PASS2:
+			return "Vamana: linking pass";
+		case VG_PHASE_VAMANA_TRIM:
+			return "Vamana: pruning long lists";
+		case VG_PHASE_VAMANA_TREE:
+			return "Vamana: tree links";
 		default:
 			return NULL;
 	}

@@ -101,7 +101,7 @@ vgcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	MemSet(&costs, 0, sizeof(costs));
 	costs.numIndexTuples = Min(info->tuples, (double) ef);
 	genericcostestimate(root, path, loop_count, &costs);
-	costs.indexTotalCost = VgSearchCost(Max(info->tuples, 1), shape.partitions, shape.m,
+	costs.indexTotalCost = VgSearchCost(Max(info->tuples, 1), shape.partitions, shape.m0 / 2,
 										shape.dim, ef) * loop_count;
 	/* the whole search happens before the first tuple comes out */
 	*indexStartupCost = costs.indexTotalCost;

@@ -171,6 +171,18 @@ MetricName(VgMetricKind metric)
 	return "unknown";
 }
 
+/* The graph kind's build options, as reloptions would name them. */
+static char *
+GraphOptions(const VgShape *shape, int ef_construction)
+{
+	if (shape->graph == VG_GRAPH_VAMANA)
+		return psprintf("degree=%d, build_list_size=%d, alpha=%g, two_pass=%s",
+						shape->m, ef_construction, shape->alpha,
+						shape->two_pass ? "on" : "off");
+	return psprintf("m=%d, ef_construction=%d, keep_pruned=%s",
+					shape->m, ef_construction, shape->keep_pruned ? "on" : "off");
+}
+
 PG_FUNCTION_INFO_V1(vecgraph_index_info);
 Datum
 vecgraph_index_info(PG_FUNCTION_ARGS)
@@ -178,14 +190,14 @@ vecgraph_index_info(PG_FUNCTION_ARGS)
 	Relation	index = OpenVecgraphIndex(PG_GETARG_OID(0));
 	IndexImage	img;
 	TupleDesc	tupdesc;
-	Datum		values[14];
-	bool		nulls[14] = {0};
+	Datum		values[15];
+	bool		nulls[15] = {0};
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	ReadIndex(&img, index);
 
-	values[0] = CStringGetTextDatum("hnsw");
+	values[0] = CStringGetTextDatum(img.shape.graph == VG_GRAPH_VAMANA ? "vamana" : "hnsw");
 	values[1] = CStringGetTextDatum(MetricName(img.shape.metric));
 	values[2] = Int32GetDatum(img.shape.dim);
 	values[3] = Int32GetDatum(img.shape.m);
@@ -205,6 +217,9 @@ vecgraph_index_info(PG_FUNCTION_ARGS)
 	/* a database still at 0.3.0 asks for the first 13 columns only */
 	if (tupdesc->natts > 13)
 		values[13] = CStringGetTextDatum(img.shape.storage == VG_STORAGE_HALF ? "half" : "float");
+	/* and one at 0.4.0 for the first 14 */
+	if (tupdesc->natts > 14)
+		values[14] = CStringGetTextDatum(GraphOptions(&img.shape, img.meta.ef_construction));
 
 	index_close(index, AccessShareLock);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));

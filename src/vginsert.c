@@ -255,6 +255,21 @@ VgStoreAddNode(VgStore store, ItemPointer heaptid, const void *vector, int level
 	return PlaceTuples(store, node, upper);
 }
 
+/* FreshDiskANN's insert of node, on the page in place, into a Vamana graph. */
+static VgStatus
+InsertVamana(const VgGraph *graph, const VgShape *shape, int build_list_size, VgNodeId node)
+{
+	VgVamanaParams params = VgVamanaParamsOf(shape, build_list_size);
+	VgVamanaScratch scratch;
+	VgStatus	st;
+
+	if (vg_vamana_scratch_init(&scratch, &params, VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
+		elog(ERROR, "out of memory");
+	st = vg_vamana_insert(graph, &params, node, &scratch);
+	vg_vamana_scratch_free(&scratch);
+	return st;
+}
+
 /* Inserts one prepared vector through the page adapter. */
 void
 VgInsertVector(VgStore store, ItemPointer heaptid, const void *vector)
@@ -269,7 +284,7 @@ VgInsertVector(VgStore store, ItemPointer heaptid, const void *vector)
 
 	VgReadMeta(store->index, &meta);
 	params = VgHnswParamsOf(&store->shape, meta.ef_construction);
-	level = VgRandomLevel(meta.m);
+	level = store->shape.graph == VG_GRAPH_VAMANA ? 0 : VgRandomLevel(meta.m);
 	store->partition = VgPartitionOf(heaptid, store->shape.partitions);
 	graph = VgStoreGraph(store);
 	id = VG_NO_NODE;
@@ -278,12 +293,17 @@ VgInsertVector(VgStore store, ItemPointer heaptid, const void *vector)
 	if (id == VG_NO_NODE)
 		id = VgStoreAddNode(store, heaptid, vector, level);
 
-	if (vg_insert_scratch_init(&scratch, &params, VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
-		elog(ERROR, "out of memory");
-	st = vg_hnsw_insert(&graph, &params, id, level, &scratch);
+	if (store->shape.graph == VG_GRAPH_VAMANA)
+		st = InsertVamana(&graph, &store->shape, meta.ef_construction, id);
+	else
+	{
+		if (vg_insert_scratch_init(&scratch, &params, VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
+			elog(ERROR, "out of memory");
+		st = vg_hnsw_insert(&graph, &params, id, level, &scratch);
+		vg_insert_scratch_free(&scratch);
+	}
 	if (st != VG_OK)
 		elog(ERROR, "vecgraph insert failed with status %d", (int) st);
-	vg_insert_scratch_free(&scratch);
 	VgStoreReset(store);
 }
 

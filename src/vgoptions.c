@@ -10,6 +10,7 @@
 #include <limits.h>
 
 #include "access/reloptions.h"
+#include "nodes/parsenodes.h"
 #include "utils/guc.h"
 #include "utils/rel.h"
 
@@ -23,11 +24,11 @@ static relopt_kind vg_relopt_kind;
 static void
 ValidateGraphKind(const char *value)
 {
-	if (value != NULL && strcmp(value, "hnsw") != 0)
+	if (value != NULL && strcmp(value, "hnsw") != 0 && strcmp(value, "vamana") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid value for parameter \"graph\": \"%s\"", value),
-				 errhint("Valid values are \"hnsw\".")));
+				 errhint("Valid values are \"hnsw\" and \"vamana\".")));
 }
 
 static void
@@ -85,6 +86,20 @@ VgInitReloptions(void)
 	add_bool_reloption(vg_relopt_kind, "keep_pruned",
 					   "Fills each new node's neighbour lists to m with candidates the heuristic pruned",
 					   true, AccessExclusiveLock);
+	add_int_reloption(vg_relopt_kind, "degree",
+					  "Vamana: most links of a node (R)",
+					  VG_DEFAULT_DEGREE, VG_VAMANA_MIN_DEGREE, VG_VAMANA_MAX_DEGREE,
+					  AccessExclusiveLock);
+	add_int_reloption(vg_relopt_kind, "build_list_size",
+					  "Vamana: candidates a build or insert search keeps (L)",
+					  VG_DEFAULT_BUILD_LIST_SIZE, VG_MIN_BUILD_LIST_SIZE,
+					  VG_MAX_BUILD_LIST_SIZE, AccessExclusiveLock);
+	add_real_reloption(vg_relopt_kind, "alpha",
+					   "Vamana: how much longer a kept link may be than the link that covers it",
+					   VG_DEFAULT_ALPHA, 1.0, VG_MAX_ALPHA, AccessExclusiveLock);
+	add_bool_reloption(vg_relopt_kind, "two_pass",
+					   "Vamana: build with a first pass at alpha 1, as DiskANN does",
+					   true, AccessExclusiveLock);
 	/* no default value: unset means the column type's own precision */
 	add_string_reloption(vg_relopt_kind, "storage",
 						 "Precision of the vectors the index keeps: float or half",
@@ -117,6 +132,59 @@ VgDefineSettings(void)
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 }
 
+/* Options that only one graph kind takes. */
+static const struct
+{
+	const char *name;
+	VgGraphKind graph;
+}			graph_only_options[] = {
+	{"m", VG_GRAPH_HNSW},
+	{"ef_construction", VG_GRAPH_HNSW},
+	{"keep_pruned", VG_GRAPH_HNSW},
+	{"degree", VG_GRAPH_VAMANA},
+	{"build_list_size", VG_GRAPH_VAMANA},
+	{"alpha", VG_GRAPH_VAMANA},
+	{"two_pass", VG_GRAPH_VAMANA},
+};
+
+static VgGraphKind
+GraphOf(const VgOptions *opts)
+{
+	if (opts != NULL && opts->graph_offset != 0 &&
+		strcmp((const char *) opts + opts->graph_offset, "vamana") == 0)
+		return VG_GRAPH_VAMANA;
+	return VG_GRAPH_HNSW;
+}
+
+/*
+ * Refuses an option of the other graph kind: it would be silently ignored,
+ * and a user who sets m on a Vamana index expects it to mean something.
+ */
+static void
+CheckGraphOptions(Datum reloptions, const VgOptions *opts)
+{
+	VgGraphKind graph = GraphOf(opts);
+	ListCell   *lc;
+
+	foreach(lc, untransformRelOptions(reloptions))
+	{
+		DefElem    *def = lfirst(lc);
+
+		for (int i = 0; i < lengthof(graph_only_options); i++)
+			if (strcmp(def->defname, graph_only_options[i].name) == 0 &&
+				graph_only_options[i].graph != graph)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("parameter \"%s\" applies to %s graphs, not to %s graphs",
+								def->defname,
+								graph == VG_GRAPH_HNSW ? "vamana" : "hnsw",
+								graph == VG_GRAPH_HNSW ? "hnsw" : "vamana"),
+						 graph == VG_GRAPH_HNSW ?
+						 errhint("Add graph = 'vamana' to build a Vamana graph.") :
+						 errhint("Vamana graphs take degree, build_list_size, alpha and two_pass.")));
+	}
+}
+
 bytea *
 vgoptions(Datum reloptions, bool validate)
 {
@@ -127,10 +195,17 @@ vgoptions(Datum reloptions, bool validate)
 		{"partitions", RELOPT_TYPE_STRING, offsetof(VgOptions, partitions_offset)},
 		{"keep_pruned", RELOPT_TYPE_BOOL, offsetof(VgOptions, keep_pruned)},
 		{"storage", RELOPT_TYPE_STRING, offsetof(VgOptions, storage_offset)},
+		{"degree", RELOPT_TYPE_INT, offsetof(VgOptions, degree)},
+		{"build_list_size", RELOPT_TYPE_INT, offsetof(VgOptions, build_list_size)},
+		{"alpha", RELOPT_TYPE_REAL, offsetof(VgOptions, alpha)},
+		{"two_pass", RELOPT_TYPE_BOOL, offsetof(VgOptions, two_pass)},
 	};
+	bytea	   *opts = (bytea *) build_reloptions(reloptions, validate, vg_relopt_kind,
+												  sizeof(VgOptions), tab, lengthof(tab));
 
-	return (bytea *) build_reloptions(reloptions, validate, vg_relopt_kind,
-									  sizeof(VgOptions), tab, lengthof(tab));
+	if (validate && opts != NULL)
+		CheckGraphOptions(reloptions, (VgOptions *) opts);
+	return opts;
 }
 
 int
@@ -139,6 +214,24 @@ VgOptionM(Relation index)
 	VgOptions  *opts = (VgOptions *) index->rd_options;
 
 	return opts ? opts->m : VG_DEFAULT_M;
+}
+
+VgGraphKind
+VgOptionGraph(Relation index)
+{
+	return GraphOf((VgOptions *) index->rd_options);
+}
+
+void
+VgOptionsVamana(Relation index, int *degree, int *build_list_size, double *alpha,
+				bool *two_pass)
+{
+	VgOptions  *opts = (VgOptions *) index->rd_options;
+
+	*degree = opts ? opts->degree : VG_DEFAULT_DEGREE;
+	*build_list_size = opts ? opts->build_list_size : VG_DEFAULT_BUILD_LIST_SIZE;
+	*alpha = opts ? opts->alpha : VG_DEFAULT_ALPHA;
+	*two_pass = opts ? opts->two_pass : true;
 }
 
 int

@@ -55,6 +55,7 @@
 #include "optimizer/plancat.h"
 #include "pgstat.h"
 #include "port/atomics.h"
+#include "storage/barrier.h"
 #include "storage/dsm_impl.h"
 #include "storage/spin.h"
 #include "tcop/tcopprot.h"
@@ -72,6 +73,25 @@
 #define VG_KEY_QUERY_TEXT	UINT64CONST(0xA000000000000003)
 #define VG_KEY_WAL_USAGE	UINT64CONST(0xA000000000000004)
 #define VG_KEY_BUFFER_USAGE UINT64CONST(0xA000000000000005)
+#define VG_KEY_VAMANA		UINT64CONST(0xA000000000000006)
+
+/*
+ * A Vamana build's phases (the shared barrier's): the heap scan loads the
+ * nodes, then one participant sets up the build, all take the random-list
+ * step, one picks the medoids, all take the passes and the trim.  A worker
+ * that starts late joins at whatever phase is running.
+ */
+enum
+{
+	VAMANA_LOAD,
+	VAMANA_PREPARE,				/* serial */
+	VAMANA_INIT,
+	VAMANA_MEDOIDS,				/* serial */
+	VAMANA_PASS1,
+	VAMANA_PASS2,
+	VAMANA_TRIM,
+	VAMANA_DONE
+};
 
 /* The arena holds the estimated rows times this, plus VG_ROWS_SLACK. */
 #define VG_ROWS_MARGIN		1.15
@@ -97,6 +117,10 @@ typedef struct VgBuildShared
 	/* Lock-free: rows inserted so far, for progress reporting. */
 	pg_atomic_uint64 inserted;
 
+	/* Vamana: the phases, and whether they were given up (arena full) */
+	Barrier		barrier;
+	bool		abandon;
+
 	/* The parallel heap scan descriptor follows, BUFFERALIGNed. */
 } VgBuildShared;
 
@@ -112,6 +136,7 @@ typedef struct VgParticipant
 	VgGraph		graph;
 	VgHnswParams params;
 	VgInsertScratch scratch;
+	VgVamanaBuild *vamana;		/* the shared build state, for Vamana */
 	uint64		rng;
 	bool		leader;
 	MemoryContext tuple_cxt;
@@ -187,7 +212,8 @@ DsmCanHold(Size size)
 static void
 InsertShared(VgParticipant *p, ItemPointer tid, const void *vector)
 {
-	int			level = vg_hnsw_random_level(p->params.level_mult, &p->rng);
+	bool		vamana = p->shared->shape.graph == VG_GRAPH_VAMANA;
+	int			level = vamana ? 0 : vg_hnsw_random_level(p->params.level_mult, &p->rng);
 	int			partition = VgPartitionOf(tid, p->shared->shape.partitions);
 	VgNodeId	id;
 	VgStatus	st = vg_arena_add(p->arena, vector, level, partition, VgTidToPayload(tid), &id);
@@ -198,7 +224,7 @@ InsertShared(VgParticipant *p, ItemPointer tid, const void *vector)
 		return;
 	}
 	p->graph.partition = partition;
-	if (st == VG_OK)
+	if (st == VG_OK && !vamana)
 		st = vg_hnsw_insert(&p->graph, &p->params, id, level, &p->scratch);
 	if (st != VG_OK)
 		elog(ERROR, "vecgraph parallel build failed with status %d", (int) st);
@@ -228,13 +254,86 @@ ParallelCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 									 (int64) pg_atomic_read_u64(&p->shared->inserted));
 }
 
+/* Vamana phases of parallel work: the core's step. */
+static int
+VamanaStepOf(int phase)
+{
+	switch (phase)
+	{
+		case VAMANA_INIT:
+			return VG_VAMANA_INIT;
+		case VAMANA_PASS1:
+			return VG_VAMANA_PASS1;
+		case VAMANA_PASS2:
+			return VG_VAMANA_PASS2;
+		case VAMANA_TRIM:
+			return VG_VAMANA_TRIM;
+	}
+	return -1;
+}
+
+/*
+ * One participant's Vamana build: the phases in order, from the one
+ * running when it arrives; the heap scan is the first.  Returns the heap
+ * tuples its scan saw.
+ */
+static double
+ParticipateVamana(VgParticipant *p, Relation heap, Relation index, IndexInfo *indexInfo,
+				  TableScanDesc scan)
+{
+	VgBuildShared *shared = p->shared;
+	VgVamanaParams params = VgVamanaParamsOf(&shared->shape, shared->ef_construction);
+	VgVamanaScratch s;
+	double		reltuples = 0;
+	int			phase = BarrierAttach(&shared->barrier);
+
+	if (vg_vamana_scratch_init(&s, &params, VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
+		elog(ERROR, "out of memory");
+	while (phase < VAMANA_DONE)
+	{
+		int			step = VamanaStepOf(phase);
+		bool		elected;
+
+		if (p->leader && step >= 0)
+			pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, VgVamanaPhase(step));
+		if (phase == VAMANA_LOAD)
+		{
+			reltuples = table_index_build_scan(heap, index, indexInfo, true, p->leader,
+											   ParallelCallback, p, scan);
+			SpinLockAcquire(&shared->mutex);
+			shared->arena_full |= p->full;
+			SpinLockRelease(&shared->mutex);
+		}
+		else if (step >= 0 && !shared->abandon &&
+				 vg_vamana_build_work(p->vamana, &p->graph, (VgVamanaStep) step, &s) != VG_OK)
+			elog(ERROR, "vecgraph parallel build failed");
+
+		elected = BarrierArriveAndWait(&shared->barrier, PG_WAIT_EXTENSION);
+		phase = BarrierPhase(&shared->barrier);
+		/* the serial phases: the others wait for the elected one to arrive */
+		if (elected && phase == VAMANA_PREPARE)
+		{
+			shared->abandon = shared->arena_full;
+			if (!shared->abandon)
+				vg_vamana_build_init(p->vamana, &params, p->arena,
+									 shared->shape.partitions, VG_BUILD_SEED);
+		}
+		if (elected && phase == VAMANA_MEDOIDS && !shared->abandon)
+			vg_vamana_build_medoids(p->vamana, &p->graph);
+	}
+	BarrierDetach(&shared->barrier);
+	vg_vamana_scratch_free(&s);
+	return reltuples;
+}
+
 /*
  * One participant's share: scan the heap in parallel, insert into the
- * shared graph, report.  Runs in workers and in the leader.
+ * shared graph (for Vamana, then link it: ParticipateVamana), report.
+ * Runs in workers and in the leader.
  */
 static void
-Participate(VgBuildShared *shared, VgArena *arena, Relation heap, Relation index,
-			bool leader)
+Participate(VgBuildShared *shared, VgArena *arena, VgVamanaBuild *vamana, Relation heap,
+			Relation index, bool leader)
 {
 	VgParticipant p;
 	IndexInfo  *indexInfo = BuildIndexInfo(index);
@@ -244,6 +343,7 @@ Participate(VgBuildShared *shared, VgArena *arena, Relation heap, Relation index
 	MemSet(&p, 0, sizeof(p));
 	p.shared = shared;
 	p.arena = arena;
+	p.vamana = vamana;
 	p.leader = leader;
 	p.params = VgHnswParamsOf(&shared->shape, shared->ef_construction);
 	p.ops = vg_arena_ops;
@@ -259,8 +359,11 @@ Participate(VgBuildShared *shared, VgArena *arena, Relation heap, Relation index
 
 	indexInfo->ii_Concurrent = shared->isconcurrent;
 	scan = table_beginscan_parallel(heap, ParallelTableScanFromShared(shared));
-	reltuples = table_index_build_scan(heap, index, indexInfo, true, leader,
-									   ParallelCallback, &p, scan);
+	if (shared->shape.graph == VG_GRAPH_VAMANA)
+		reltuples = ParticipateVamana(&p, heap, index, indexInfo, scan);
+	else
+		reltuples = table_index_build_scan(heap, index, indexInfo, true, leader,
+										   ParallelCallback, &p, scan);
 
 	SpinLockAcquire(&shared->mutex);
 	shared->nparticipantsdone++;
@@ -281,6 +384,7 @@ VgParallelBuildMain(dsm_segment *seg, shm_toc *toc)
 {
 	VgBuildShared *shared = shm_toc_lookup(toc, VG_KEY_SHARED, false);
 	VgArena    *arena = (VgArena *) TYPEALIGN(64, shm_toc_lookup(toc, VG_KEY_ARENA, false));
+	VgVamanaBuild *vamana = shm_toc_lookup(toc, VG_KEY_VAMANA, true);
 	char	   *query = shm_toc_lookup(toc, VG_KEY_QUERY_TEXT, true);
 	LOCKMODE	heap_lockmode = shared->isconcurrent ? ShareUpdateExclusiveLock : ShareLock;
 	LOCKMODE	index_lockmode = shared->isconcurrent ? RowExclusiveLock : AccessExclusiveLock;
@@ -298,7 +402,7 @@ VgParallelBuildMain(dsm_segment *seg, shm_toc *toc)
 	index = index_open(shared->indexrelid, index_lockmode);
 
 	InstrStartParallelQuery();
-	Participate(shared, arena, heap, index, false);
+	Participate(shared, arena, vamana, heap, index, false);
 	buffer_usage = shm_toc_lookup(toc, VG_KEY_BUFFER_USAGE, false);
 	wal_usage = shm_toc_lookup(toc, VG_KEY_WAL_USAGE, false);
 	InstrEndParallelQuery(&buffer_usage[ParallelWorkerNumber], &wal_usage[ParallelWorkerNumber]);
@@ -314,6 +418,7 @@ typedef struct VgLeader
 	Snapshot	snapshot;
 	VgBuildShared *shared;
 	VgArena    *arena;
+	VgVamanaBuild *vamana;		/* NULL for HNSW */
 	BufferUsage *buffer_usage;
 	WalUsage   *wal_usage;
 } VgLeader;
@@ -346,12 +451,20 @@ FillSegment(VgLeader *leader, Relation heap, Relation index, IndexInfo *indexInf
 	shared->ef_construction = ef_construction;
 	SpinLockInit(&shared->mutex);
 	pg_atomic_init_u64(&shared->inserted, 0);
+	BarrierInit(&shared->barrier, 0);
 	table_parallelscan_initialize(heap, ParallelTableScanFromShared(shared), leader->snapshot);
 	shm_toc_insert(pcxt->toc, VG_KEY_SHARED, shared);
 
 	leader->arena = vg_arena_init((void *) TYPEALIGN(64, arena_mem), capacity,
-								  VgVectorBytes(shape), shape->m, true);
+								  VgVectorBytes(shape), VgArenaM0(shape), shape->m, true);
 	shm_toc_insert(pcxt->toc, VG_KEY_ARENA, arena_mem);
+	leader->vamana = NULL;
+	if (shape->graph == VG_GRAPH_VAMANA)
+	{
+		leader->vamana = shm_toc_allocate(pcxt->toc,
+										  vg_vamana_build_size(capacity, shape->partitions));
+		shm_toc_insert(pcxt->toc, VG_KEY_VAMANA, leader->vamana);
+	}
 
 	if (debug_query_string)
 	{
@@ -398,7 +511,8 @@ VgBuildParallel(Relation heap, Relation index, IndexInfo *indexInfo,
 	double		rows = VgEstimateRows(heap);
 	double		bound = VgIndexedRowsBound(heap, index, shape);
 	uint32		capacity = ArenaCapacity(shape, rows, bound);
-	Size		arena_size = vg_arena_size(capacity, VgVectorBytes(shape), shape->m) + 64;
+	Size		arena_size = vg_arena_size(capacity, VgVectorBytes(shape), VgArenaM0(shape),
+									  shape->m) + 64;
 	Size		shared_size;
 	VgLeader	leader;
 	ParallelContext *pcxt;
@@ -411,7 +525,8 @@ VgBuildParallel(Relation heap, Relation index, IndexInfo *indexInfo,
 		ereport(NOTICE,
 				(errmsg("vecgraph index \"%s\" is built without parallel workers: the graph of about %.0f rows needs %zu MB, more than maintenance_work_mem",
 						RelationGetRelationName(index), rows,
-						(vg_arena_size(needed, VgVectorBytes(shape), shape->m) + 64) >> 20),
+						(vg_arena_size(needed, VgVectorBytes(shape), VgArenaM0(shape),
+										 shape->m) + 64) >> 20),
 				 errhint("Increase maintenance_work_mem to build in parallel.")));
 		return false;
 	}
@@ -425,11 +540,13 @@ VgBuildParallel(Relation heap, Relation index, IndexInfo *indexInfo,
 						   table_parallelscan_estimate(heap, leader.snapshot));
 	shm_toc_estimate_chunk(&pcxt->estimator, shared_size);
 	shm_toc_estimate_chunk(&pcxt->estimator, arena_size);
+	shm_toc_estimate_chunk(&pcxt->estimator, shape->graph == VG_GRAPH_VAMANA ?
+						   vg_vamana_build_size(capacity, shape->partitions) : 0);
 	shm_toc_estimate_chunk(&pcxt->estimator,
 						   debug_query_string ? strlen(debug_query_string) + 1 : 0);
 	shm_toc_estimate_chunk(&pcxt->estimator, mul_size(sizeof(WalUsage), nworkers));
 	shm_toc_estimate_chunk(&pcxt->estimator, mul_size(sizeof(BufferUsage), nworkers));
-	shm_toc_estimate_keys(&pcxt->estimator, 5);
+	shm_toc_estimate_keys(&pcxt->estimator, 6);
 
 	if (!DsmCanHold(shm_toc_estimate(&pcxt->estimator)))
 	{
@@ -461,7 +578,7 @@ VgBuildParallel(Relation heap, Relation index, IndexInfo *indexInfo,
 			(errmsg_internal("vecgraph build of \"%s\" using %d parallel workers",
 							 RelationGetRelationName(index), *launched)));
 
-	Participate(leader.shared, leader.arena, heap, index, true);
+	Participate(leader.shared, leader.arena, leader.vamana, heap, index, true);
 	WaitForParallelWorkersToFinish(pcxt);
 	for (int i = 0; i < pcxt->nworkers_launched; i++)
 		InstrAccumParallelQuery(&leader.buffer_usage[i], &leader.wal_usage[i]);
@@ -477,6 +594,8 @@ VgBuildParallel(Relation heap, Relation index, IndexInfo *indexInfo,
 	}
 	*reltuples = leader.shared->reltuples;
 	*indtuples = leader.shared->indtuples;
+	if (shape->graph == VG_GRAPH_VAMANA)
+		VgVamanaTreeLinks(shape, ef_construction, leader.arena, leader.vamana);
 	VgFinishArena(index, shape, ef_construction, leader.arena, *launched);
 	EndParallel(&leader);
 	return true;

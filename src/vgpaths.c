@@ -201,7 +201,7 @@ Estimate(Relation index, int k, int ef_search)
 	e.workers = VgScanWorkers(shape.partitions, RelationGetNumberOfBlocks(index),
 							  RelationGetParallelWorkers(heap, -1));
 	e.serial_cost = VgSearchCost(Max(heap->rd_rel->reltuples, 1), shape.partitions,
-								 shape.m, shape.dim, Max(ef_search, k));
+								 shape.m0 / 2, shape.dim, Max(ef_search, k));
 	e.parallel_cost = e.serial_cost * VgParallelShare(shape.partitions, e.workers);
 	if (e.workers > 0)
 		e.parallel_cost += parallel_setup_cost + parallel_tuple_cost * k;

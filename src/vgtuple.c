@@ -144,16 +144,18 @@ VgCheckMeta(Relation index, const VgMetaPageData *meta)
 	VgShape		shape = {0};
 	const char *bad = NULL;
 
+	shape.graph = (VgGraphKind) meta->graph;
 	shape.dim = meta->dim;
 	shape.m = meta->m;
-	shape.m0 = 2 * meta->m;
-	if (meta->graph != VG_GRAPH_HNSW)
+	shape.m0 = VgM0(shape.graph, meta->m);
+	if (meta->graph != VG_GRAPH_HNSW && meta->graph != VG_GRAPH_VAMANA)
 		bad = "graph";
 	else if (meta->metric < VG_METRIC_L2 || meta->metric > VG_METRIC_L1)
 		bad = "metric";
 	else if (meta->dim < 1 || meta->dim > VG_MAX_DIM)
 		bad = "dimensions";
-	else if (meta->m < VG_MIN_M || meta->m > VG_MAX_M)
+	else if (meta->graph == VG_GRAPH_HNSW ? (meta->m < VG_MIN_M || meta->m > VG_MAX_M) :
+			 (meta->m < VG_VAMANA_MIN_DEGREE || meta->m > VG_VAMANA_MAX_DEGREE))
 		bad = "m";
 	else if (meta->partitions < 1 || meta->partitions > VG_MAX_PARTITIONS)
 		bad = "partitions";

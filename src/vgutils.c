@@ -94,6 +94,22 @@ VgReadMeta(Relation index, VgMetaPageData *meta)
 	VgCheckMeta(index, meta);
 }
 
+/* A Vamana index's alpha, from its metapage. */
+static float
+VgReadAlpha(Relation index)
+{
+	Buffer		buf = ReadBuffer(index, VG_METAPAGE_BLKNO);
+	VgVamanaRecord rec;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	memcpy(&rec, VgPageGetVamana(BufferGetPage(buf)), sizeof(rec));
+	UnlockReleaseBuffer(buf);
+	if (rec.magic != VG_VAMANA_MAGIC || !(rec.alpha >= 1.0f && rec.alpha <= VG_MAX_ALPHA))
+		VgReportCorrupt(index, VG_METAPAGE_BLKNO,
+						"The metapage of a Vamana index has no valid alpha.");
+	return rec.alpha;
+}
+
 /*
  * The shape of an index's tuples.  It never changes for a given relfilenode,
  * so it is kept in the relcache entry (rd_amcache, dropped with the entry on
@@ -108,9 +124,12 @@ VgReadShape(Relation index, VgShape *shape)
 		VgShape    *cached = MemoryContextAlloc(index->rd_indexcxt, sizeof(VgShape));
 
 		VgReadMeta(index, &meta);
+		cached->graph = (VgGraphKind) meta.graph;
 		cached->dim = meta.dim;
 		cached->m = meta.m;
-		cached->m0 = 2 * meta.m;
+		cached->m0 = VgM0(cached->graph, meta.m);
+		cached->alpha = cached->graph == VG_GRAPH_VAMANA ? VgReadAlpha(index) : 1.0f;
+		cached->two_pass = (meta.flags & VG_META_TWO_PASS) != 0;
 		cached->slot_bits = meta.slot_bits;
 		cached->partitions = Max(meta.partitions, 1);
 		cached->metric = (VgMetricKind) meta.metric;
@@ -179,6 +198,7 @@ KernelMetric(const VgShape *shape, const VgDistanceKernels *k)
 	m.dim = shape->dim;
 	m.offset = shape->storage == VG_STORAGE_HALF ? offsetof(VgHalfVector, x) : 0;
 	m.sign = 1.0f;
+	m.prune_shift = shape->metric == VG_METRIC_COSINE ? 1.0f : 0.0f;
 	switch (shape->metric)
 	{
 		case VG_METRIC_L2:
@@ -261,14 +281,50 @@ OpenVecgraphIndex(Oid relid)
 	return index;
 }
 
-/* The core's build parameters for a graph of this shape. */
+/*
+ * The core's HNSW parameters for a graph of this shape.  Vamana graphs use
+ * them too where the code is shared (linking orphans): one level, lists of
+ * R.
+ */
 VgHnswParams
 VgHnswParamsOf(const VgShape *shape, int ef_construction)
 {
 	VgHnswParams p = vg_hnsw_params(shape->m, ef_construction);
 
 	p.keep_pruned = shape->keep_pruned;
+	p.m0 = shape->m0;
+	p.tree_degree = vg_tree_degree(p.m0);
 	return p;
+}
+
+/*
+ * RobustPrune's alpha on the ranking distances of shape's metric, from the
+ * user's alpha on distances: squared for L2 and cosine (whose shifted
+ * ranking distance, the cosine distance, is half the squared L2 distance
+ * of unit vectors), as is for L1.  Inner products are no distance: alpha
+ * has no meaning there and is 1 (HNSW's heuristic; docs/index.md).
+ */
+static float
+VgPruneAlpha(const VgShape *shape)
+{
+	switch (shape->metric)
+	{
+		case VG_METRIC_L2:
+		case VG_METRIC_COSINE:
+			return shape->alpha * shape->alpha;
+		case VG_METRIC_L1:
+			return shape->alpha;
+		case VG_METRIC_IP:
+			break;
+	}
+	return 1.0f;
+}
+
+/* The core's Vamana parameters for a graph of this shape. */
+VgVamanaParams
+VgVamanaParamsOf(const VgShape *shape, int build_list_size)
+{
+	return vg_vamana_params(shape->m0, build_list_size, VgPruneAlpha(shape), shape->two_pass);
 }
 
 /*
@@ -303,15 +359,16 @@ uint32
 VgArenaCapacityWithin(const VgShape *shape, Size budget)
 {
 	Size		vector_bytes = VgVectorBytes(shape);
-	Size		fixed = vg_arena_size(0, vector_bytes, shape->m) + 64;
+	Size		fixed = vg_arena_size(0, vector_bytes, VgArenaM0(shape), shape->m) + 64;
 	uint32		capacity;
 
 	if (budget <= fixed)
 		return 0;
-	capacity = (uint32) Min((budget - fixed) / vg_arena_node_bytes(vector_bytes, shape->m),
+	capacity = (uint32) Min((budget - fixed) / vg_arena_node_bytes(vector_bytes, VgArenaM0(shape),
+															   shape->m),
 							(Size) PG_UINT32_MAX - 1);
 	/* node_bytes rounds the pool's share of a node down: step back to fit */
-	while (capacity > 0 && vg_arena_size(capacity, vector_bytes, shape->m) + 64 > budget)
+	while (capacity > 0 && vg_arena_size(capacity, vector_bytes, VgArenaM0(shape), shape->m) + 64 > budget)
 		capacity -= Max(capacity / 1024, 1);
 	return capacity;
 }

@@ -69,6 +69,7 @@ typedef struct VgVacuumState
 	int			top_level[VG_MAX_PARTITIONS];
 	double		live;
 	double		part_live[VG_MAX_PARTITIONS];
+	float		alpha;			/* RobustPrune's: 1 for HNSW */
 } VgVacuumState;
 
 static void
@@ -315,7 +316,7 @@ RepairList(VgVacuumState *vs, VgNodeId node, int level)
 			}
 		count = RepairCandidates(vs, node, level, list, n, chosen, live_tree,
 								 cands, max, scratch);
-		kept = vg_prune_robust(&graph, cands, count, cap, 1.0f, live_tree, chosen, vectors);
+		kept = vg_prune_robust(&graph, cands, count, cap, vs->alpha, live_tree, chosen, vectors);
 
 		/*
 		 * The heuristic alone would leave a repaired node with fewer links
@@ -401,6 +402,57 @@ RepairGraph(VgVacuumState *vs, BlockNumber nblocks)
 	}
 	pfree(ids);
 	pfree(levels);
+}
+
+/*
+ * A Vamana graph's new medoid when VACUUM deletes it: the live node nearest
+ * the old one among its neighbours and theirs, else any live node.
+ */
+static void
+ChooseVamanaEntries(VgVacuumState *vs)
+{
+	VgMetaPageData meta;
+	VgGraph		graph = VgStoreGraph(&vs->store);
+
+	VgReadMeta(vs->index, &meta);
+	for (int part = 0; part < vs->store.shape.partitions; part++)
+	{
+		VgNodeId	old = meta.part[part].entry;
+		int			max = vs->store.shape.m0 * (vs->store.shape.m0 + 1);
+		VgCandidate *near = palloc(sizeof(VgCandidate) * max);
+		VgVisited	seen;
+		VgStatus	st = VG_OK;
+		int			n;
+		const void *ov;
+
+		if (old == VG_NO_NODE || !vg_visited_contains(&vs->deleted, old))
+			continue;
+		vg_visited_init(&seen, max, VgPallocAllocator(CurrentMemoryContext));
+		vg_visited_add(&seen, old, &st);
+		n = NeighboursOfDeleted(vs, old, 0, &seen, near, 0, max);
+		for (int i = 0, first = n; i < first; i++)
+		{
+			VgNodeId	list[2 * VG_MAX_M];
+			int			k = VgStoreOps.neighbours(&vs->store, near[i].id, 0, list,
+												  vs->store.shape.m0, NULL);
+
+			for (int j = 0; j < k && n < max; j++)
+				if (!vg_visited_contains(&vs->deleted, list[j]) && vg_visited_add(&seen, list[j], &st))
+					near[n++] = (VgCandidate) {0, list[j]};
+		}
+		ov = VgStoreOps.vector(&vs->store, old);
+		for (int i = 0; i < n; i++)
+			VgStoreOps.distances(&vs->store, &graph.metric, ov, &near[i].id, 1, &near[i].distance);
+		vg_candidates_sort(near, n);
+		if (n > 0 && !isinf(near[0].distance))
+		{
+			vs->top_live[part] = near[0].id;
+			vs->top_level[part] = 0;
+		}
+		vg_visited_free(&seen);
+		pfree(near);
+		VgStoreReset(&vs->store);
+	}
 }
 
 /* Pass 3: entry points must be live; also records the live counts. */
@@ -502,6 +554,8 @@ ScanIndex(VgVacuumState *vs, Relation index, BufferAccessStrategy strategy,
 
 	vs->index = index;
 	VgStoreInit(&vs->store, index, true);
+	vs->alpha = vs->store.shape.graph == VG_GRAPH_VAMANA ?
+		VgVamanaParamsOf(&vs->store.shape, VG_DEFAULT_BUILD_LIST_SIZE).alpha : 1.0f;
 	vg_visited_init(&vs->deleted, 1024, VgPallocAllocator(CurrentMemoryContext));
 	for (int part = 0; part < VG_MAX_PARTITIONS; part++)
 	{
@@ -532,6 +586,8 @@ RepairAndFree(VgVacuumState *vs, BlockNumber nblocks, bool free_slots,
 		return;
 	BypassDeleted(vs);
 	RepairGraph(vs, nblocks);
+	if (vs->store.shape.graph == VG_GRAPH_VAMANA)
+		ChooseVamanaEntries(vs);
 	UpdateMeta(vs);
 	if (free_slots)
 		FreeDeleted(vs, strategy);

@@ -46,7 +46,7 @@ VgInitMeta(VgMetaPageData *meta, const VgShape *shape, int ef_construction)
 	MemSet(meta, 0, sizeof(VgMetaPageData));
 	meta->magic = VG_MAGIC;
 	meta->version = VG_FORMAT_VERSION;
-	meta->graph = VG_GRAPH_HNSW;
+	meta->graph = (uint8) shape->graph;
 	meta->metric = (uint8) shape->metric;
 	meta->dim = (uint16) shape->dim;
 	meta->m = (uint16) shape->m;
@@ -54,19 +54,31 @@ VgInitMeta(VgMetaPageData *meta, const VgShape *shape, int ef_construction)
 	meta->slot_bits = (uint8) shape->slot_bits;
 	meta->partitions = (uint16) shape->partitions;
 	meta->flags = (shape->keep_pruned ? VG_META_KEEP_PRUNED : 0) |
-		(shape->storage == VG_STORAGE_HALF ? VG_META_HALF : 0);
+		(shape->storage == VG_STORAGE_HALF ? VG_META_HALF : 0) |
+		(shape->graph == VG_GRAPH_VAMANA && shape->two_pass ? VG_META_TWO_PASS : 0);
 	for (int p = 0; p < VG_MAX_PARTITIONS; p++)
 		meta->part[p].entry = VG_NO_NODE;
 	meta->insert_page = InvalidBlockNumber;
 	meta->free_page = InvalidBlockNumber;
 }
 
+/* The metapage of an index of shape, with a Vamana index's alpha. */
 static void
-FillMetaPage(Page page, const VgMetaPageData *meta)
+FillMetaPage(Page page, const VgMetaPageData *meta, const VgShape *shape)
 {
+	char	   *end = (char *) VgPageGetMeta(page) + sizeof(VgMetaPageData);
+
 	VgInitPage(page, VG_PAGE_META);
 	memcpy(VgPageGetMeta(page), meta, sizeof(VgMetaPageData));
-	((PageHeader) page)->pd_lower = (char *) VgPageGetMeta(page) + sizeof(VgMetaPageData) - (char *) page;
+	if (shape->graph == VG_GRAPH_VAMANA)
+	{
+		VgVamanaRecord *rec = VgPageGetVamana(page);
+
+		rec->magic = VG_VAMANA_MAGIC;
+		rec->alpha = shape->alpha;
+		end = (char *) (rec + 1);
+	}
+	((PageHeader) page)->pd_lower = end - (char *) page;
 }
 
 /*
@@ -74,11 +86,11 @@ FillMetaPage(Page page, const VgMetaPageData *meta)
  * unlogged index, with its own WAL record.
  */
 void
-VgWriteInitMetaPage(Relation index, const VgMetaPageData *meta)
+VgWriteInitMetaPage(Relation index, const VgMetaPageData *meta, const VgShape *shape)
 {
 	PGAlignedBlock block;
 
-	FillMetaPage(block.data, meta);
+	FillMetaPage(block.data, meta, shape);
 	log_newpage(&RelationGetSmgr(index)->smgr_rnode.node, INIT_FORKNUM,
 				VG_METAPAGE_BLKNO, block.data, true);
 	PageSetChecksumInplace(block.data, VG_METAPAGE_BLKNO);
@@ -397,7 +409,7 @@ VgWriteArena(Relation index, const VgShape *shape, int ef_construction,
 	meta.build_workers = (uint16) workers;
 
 	BulkBegin(&bw, index);
-	FillMetaPage(page.data, &meta);
+	FillMetaPage(page.data, &meta, shape);
 	BulkWrite(&bw, page.data, VG_METAPAGE_BLKNO);
 	WriteNodePages(&bw, shape, arena, &p);
 	BulkFinish(&bw);
