@@ -8,9 +8,8 @@
  *	  Neighbor Search on a Single Node" (NeurIPS 2019), algorithm 3, and
  *	  Singh et al., "FreshDiskANN" (2021) for inserts and deletes.
  *
- *	  The build starts from random lists (of 8 links, not R: see
- *	  VG_VAMANA_RANDOM_LINKS), so that the first pass's searches can reach
- *	  everything, and visits every node in a
+ *	  The build starts from random lists of R links, so that the first
+ *	  pass's searches can reach everything, and visits every node in a
  *	  random order: a search for the node's own vector from the medoid, then
  *	  RobustPrune(alpha) of every node that search expanded plus the node's
  *	  current links, then reverse links.  A reverse link may grow a list to
@@ -39,14 +38,6 @@
 #include <string.h>
 
 #include "vg_vamana.h"
-
-/*
- * Random links each node starts with.  DiskANN gives R; the first pass then
- * expands R random links per step, and on Fashion-MNIST (R = 32, one pass)
- * took 28.5 s against 19.0 s with 8, at the same recall (docs/index.md).
- * A few random links already make every node reachable for that pass.
- */
-#define VG_VAMANA_RANDOM_LINKS 8
 
 /* Nodes a participant claims at once. */
 #define VG_VAMANA_CHUNK 32
@@ -116,7 +107,7 @@ vg_vamana_scratch_free(VgVamanaScratch *s)
  * number found; 0 in an empty graph.
  */
 static int
-search_for(const VgGraph *graph, const VgVamanaParams *params, const void *nv,
+search_for(const VgGraph *graph, int list_size, const void *nv,
 		   VgNodeId entry, VgVamanaScratch *s, VgStatus *st)
 {
 	VgCandidate start = {0, entry};
@@ -126,7 +117,7 @@ search_for(const VgGraph *graph, const VgVamanaParams *params, const void *nv,
 	if (entry == VG_NO_NODE)
 		return 0;
 	graph->ops->distances(graph->store, &graph->metric, nv, &entry, 1, &start.distance);
-	*st = vg_hnsw_search_layer(graph, nv, &start, 1, params->list_size, 0,
+	*st = vg_hnsw_search_layer(graph, nv, &start, 1, list_size, 0,
 							   &s->search, s->found, &n_found);
 	return n_found;
 }
@@ -230,7 +221,7 @@ add_reverse(const VgGraph *graph, const VgVamanaParams *params, VgNodeId node,
  */
 static VgStatus
 link_node(const VgGraph *graph, const VgVamanaParams *params, VgNodeId node,
-		  float alpha, VgVamanaScratch *s)
+		  float alpha, int list_size, VgVamanaScratch *s)
 {
 	const void *nv = graph->ops->vector(graph->store, node);
 	VgNodeId	entry;
@@ -242,7 +233,7 @@ link_node(const VgGraph *graph, const VgVamanaParams *params, VgNodeId node,
 	int			n_targets = 0;
 
 	graph->ops->entry(graph->store, graph->partition, &entry, &entry_level);
-	n_found = search_for(graph, params, nv, entry, s, &st);
+	n_found = search_for(graph, list_size, nv, entry, s, &st);
 	if (st != VG_OK)
 		return st;
 	for (;;)
@@ -323,7 +314,7 @@ vg_vamana_insert(const VgGraph *graph, const VgVamanaParams *params, VgNodeId no
 		}
 		if (round > VG_INSERT_ROUNDS)
 			return VG_ERR_INVALID;
-		n_found = search_for(graph, params, nv, entry, s, &st);
+		n_found = search_for(graph, params->list_size, nv, entry, s, &st);
 		if (st != VG_OK)
 			return st;
 		count = gather(graph, nv, s, n_found, NULL, 0, &node, 1);
@@ -462,9 +453,7 @@ random_list(VgVamanaBuild *b, const VgGraph *graph, uint32_t j, VgVamanaScratch 
 	uint32_t	size = b->part_start[p + 1] - start;
 	VgNodeId	node = members[j];
 	uint64_t	rng = b->seed ^ ((uint64_t) node * UINT64_C(0xD1B54A32D192ED03));
-	int			links = b->params.degree < VG_VAMANA_RANDOM_LINKS ?
-		b->params.degree : VG_VAMANA_RANDOM_LINKS;
-	int			want = size - 1 < (uint32_t) links ? (int) size - 1 : links;
+	int			want = size - 1 < (uint32_t) b->params.degree ? (int) size - 1 : b->params.degree;
 	int			n = 0;
 
 	while (n < want)
@@ -549,7 +538,8 @@ vg_vamana_build_work(VgVamanaBuild *b, const VgGraph *graph, VgVamanaStep step,
 			if (step == VG_VAMANA_TRIM)
 				trim_node(&g, params, members_of(b)[j], s);
 			else
-				st = link_node(&g, params, members_of(b)[j], alpha, s);
+				st = link_node(&g, params, members_of(b)[j], alpha,
+							   params->list_size, s);
 			if (st != VG_OK)
 				return st;
 		}
@@ -618,7 +608,7 @@ attach_stray(const VgGraph *graph, const VgVamanaParams *params, VgNodeId node,
 {
 	const void *nv = graph->ops->vector(graph->store, node);
 	VgStatus	st = VG_OK;
-	int			n_found = search_for(graph, params, nv, entry, s, &st);
+	int			n_found = search_for(graph, params->list_size, nv, entry, s, &st);
 	int			n = 0;
 
 	if (st != VG_OK)

@@ -77,7 +77,7 @@ extern VgStatus vg_vamana_insert(const VgGraph *graph, const VgVamanaParams *par
  * sharing this state:
  *
  *	vg_vamana_build_init		one participant; the others wait for it
- *	VG_VAMANA_INIT				random lists; sample distances
+ *	VG_VAMANA_INIT				random lists of R links; sample distances
  *	vg_vamana_build_medoids		one participant: entry points
  *	VG_VAMANA_PASS1				alpha = 1 (when two_pass)
  *	VG_VAMANA_PASS2				the user's alpha
