@@ -8,7 +8,7 @@
 #   make soak       the five-minute soak test (its 30 s version is in make test)
 
 EXTENSION = vecgraph
-EXTVERSION = 0.4.0
+EXTVERSION = 0.5.0
 MODULE_big = vecgraph
 
 OBJS = \
@@ -76,7 +76,9 @@ DATA = \
 	install/$(EXTENSION)--0.2.0.sql \
 	install/$(EXTENSION)--0.2.0--0.3.0.sql \
 	install/$(EXTENSION)--0.3.0.sql \
-	install/$(EXTENSION)--0.3.0--0.4.0.sql
+	install/$(EXTENSION)--0.3.0--0.4.0.sql \
+	install/$(EXTENSION)--0.4.0.sql \
+	install/$(EXTENSION)--0.4.0--0.5.0.sql
 
 REGRESS = \
 	vector_io \
@@ -91,7 +93,8 @@ REGRESS = \
 	vecgraph_scan \
 	vecgraph_vacuum \
 	vecgraph_parallel \
-	vecgraph_half
+	vecgraph_half \
+	vecgraph_vamana
 REGRESS_OPTS = --inputdir=. --outputdir=$(or $(REGRESS_OUTDIR),.)
 ISOLATION = vecgraph_concurrency
 ISOLATION_OPTS = --load-extension=vecgraph $(if $(REGRESS_OUTDIR),--outputdir=$(REGRESS_OUTDIR)/isolation)

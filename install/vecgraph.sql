@@ -477,7 +477,7 @@ CREATE FUNCTION vecgraph_index_info(index regclass,
 	OUT ef_construction int, OUT nodes bigint, OUT deleted_nodes bigint,
 	OUT pages bigint, OUT levels int, OUT entry_point bigint,
 	OUT mean_out_degree float8, OUT partitions int, OUT build_workers int,
-	OUT storage text)
+	OUT storage text, OUT graph_options text)
 	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
 
 CREATE FUNCTION vecgraph_index_partitions(index regclass,
