@@ -3,7 +3,7 @@
 # speed on a shared machine.  Results go to stdout; docs/benchmarks.md keeps
 # the latest tables with the commands that produced them.
 #
-#   VG_BENCH=kernels|ann|scan|build|insert|maintenance|shards|half|all
+#   VG_BENCH=kernels|ann|scan|build|insert|maintenance|shards|half|vamana|all
 #                              which benchmarks to run
 #                              (default kernels, ann and build; scan takes
 #                              ~15 min, insert ~30 min)
@@ -33,6 +33,12 @@
 #              Fashion-MNIST, and a 100,000 x 3,072 index with half storage
 #              (test/bench/half_bench.py; VG_HALF_ARGS passes arguments;
 #              ~25 min; shared_buffers 4GB)
+#     vamana   Vamana graphs against HNSW graphs on Fashion-MNIST: serial
+#              and parallel builds, recall/QPS curves with native hnswlib's,
+#              parallel builds' recall, recall after deletes and VACUUM
+#              (test/bench/vamana_bench.py; VG_VAMANA_ARGS passes arguments,
+#              e.g. "--dataset synthetic" for 1,000,000 x 128 or "--smoke";
+#              shared_buffers 4GB)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -40,8 +46,8 @@ PY=/usr/bin/python3				# Debian's, which sees python3-numpy etc.
 VG_BENCH=${VG_BENCH:-all}
 
 case $VG_BENCH in
-	kernels | ann | scan | build | insert | maintenance | shards | half | all) ;;
-	*) vg_die "VG_BENCH must be kernels, ann, scan, build, insert, maintenance, shards, half or all (got '$VG_BENCH')" ;;
+	kernels | ann | scan | build | insert | maintenance | shards | half | vamana | all) ;;
+	*) vg_die "VG_BENCH must be kernels, ann, scan, build, insert, maintenance, shards, half, vamana or all (got '$VG_BENCH')" ;;
 esac
 
 # The core build's scaling: the same insertion code a parallel CREATE INDEX
@@ -124,6 +130,22 @@ bench_half()
 	"$PY" "$VG_ROOT/test/bench/half_bench.py" ${VG_HALF_ARGS:-}
 }
 
+bench_vamana()
+{
+	vg_require_packages "${VG_BASE_PACKAGES[@]}" python3 python3-numpy python3-psycopg2 \
+		python3-faiss libopenblas0-pthread libhnswlib-dev g++
+	vg_is_root && vg_require_packages dataset-fashion-mnist
+	vg_say "building test/bench/hnswlib_ref (hnswlib, g++ -O3 -march=native)"
+	make -C "$VG_ROOT/test/bench" -s hnswlib-ref
+	vg_build_and_install
+	# two tables of 1,000,000 x 128 (--dataset synthetic) and their indexes
+	# stay in memory
+	VG_SHARED_BUFFERS=${VG_SHARED_BUFFERS:-4GB} vg_start_cluster
+	vg_say "Vamana against HNSW graphs: test/bench/vamana_bench.py ${VG_VAMANA_ARGS:-}"
+	# shellcheck disable=SC2086
+	"$PY" "$VG_ROOT/test/bench/vamana_bench.py" ${VG_VAMANA_ARGS:-}
+}
+
 bench_kernels()
 {
 	vg_require_packages make gcc libc6-dev
@@ -190,4 +212,7 @@ if [ "$VG_BENCH" = insert ]; then
 fi
 if [ "$VG_BENCH" = half ]; then
 	bench_half
+fi
+if [ "$VG_BENCH" = vamana ]; then
+	bench_vamana
 fi

@@ -334,11 +334,19 @@ VgBuildVamanaInArena(const VgShape *shape, int build_list_size, VgArena *arena)
 	vg_vamana_build_init(b, &params, arena, shape->partitions, VG_BUILD_SEED);
 	for (int step = VG_VAMANA_INIT; step < VG_VAMANA_STEPS; step++)
 	{
+		instr_time	start,
+					end;
+
+		INSTR_TIME_SET_CURRENT(start);
 		pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, VgVamanaPhase(step));
 		if (vg_vamana_build_work(b, &graph, (VgVamanaStep) step, &s) != VG_OK)
 			elog(ERROR, "vecgraph build failed");
 		if (step == VG_VAMANA_INIT)
 			vg_vamana_build_medoids(b, &graph);
+		INSTR_TIME_SET_CURRENT(end);
+		INSTR_TIME_SUBTRACT(end, start);
+		elog(DEBUG1, "vecgraph Vamana build: %s took %.3f s",
+			 vgbuildphasename(VgVamanaPhase(step)), INSTR_TIME_GET_DOUBLE(end));
 	}
 	vg_vamana_scratch_free(&s);
 	VgVamanaTreeLinks(shape, build_list_size, arena, b);
@@ -359,14 +367,20 @@ VgVamanaTreeLinks(const VgShape *shape, int build_list_size, VgArena *arena,
 	VgVamanaScratch s;
 	uint32		attached;
 
+	instr_time	start,
+				end;
+
 	ops.check_interrupts = CheckInterrupts;
 	graph.ops = &ops;
+	INSTR_TIME_SET_CURRENT(start);
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, VG_PHASE_VAMANA_TREE);
 	if (vg_vamana_scratch_init(&s, &params, VgPallocAllocator(CurrentMemoryContext)) != VG_OK ||
 		vg_vamana_build_tree(b, &graph, &s, &attached) != VG_OK)
 		elog(ERROR, "out of memory");
-	elog(DEBUG1, "vecgraph Vamana build: %u of %u nodes joined the tree by search",
-		 attached, vg_arena_count(arena));
+	INSTR_TIME_SET_CURRENT(end);
+	INSTR_TIME_SUBTRACT(end, start);
+	elog(DEBUG1, "vecgraph Vamana build: tree links in %.3f s, %u of %u nodes joined the tree by search",
+		 INSTR_TIME_GET_DOUBLE(end), attached, vg_arena_count(arena));
 	vg_vamana_scratch_free(&s);
 }
 

@@ -293,6 +293,10 @@ ParticipateVamana(VgParticipant *p, Relation heap, Relation index, IndexInfo *in
 	{
 		int			step = VamanaStepOf(phase);
 		bool		elected;
+		instr_time	start,
+					end;
+
+		INSTR_TIME_SET_CURRENT(start);
 
 		if (p->leader && step >= 0)
 			pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, VgVamanaPhase(step));
@@ -309,6 +313,11 @@ ParticipateVamana(VgParticipant *p, Relation heap, Relation index, IndexInfo *in
 			elog(ERROR, "vecgraph parallel build failed");
 
 		elected = BarrierArriveAndWait(&shared->barrier, PG_WAIT_EXTENSION);
+		INSTR_TIME_SET_CURRENT(end);
+		INSTR_TIME_SUBTRACT(end, start);
+		if (p->leader)
+			elog(DEBUG1, "vecgraph parallel Vamana build: phase %d took %.3f s",
+				 phase, INSTR_TIME_GET_DOUBLE(end));
 		phase = BarrierPhase(&shared->barrier);
 		/* the serial phases: the others wait for the elected one to arrive */
 		if (elected && phase == VAMANA_PREPARE)
