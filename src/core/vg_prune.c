@@ -23,28 +23,54 @@
  */
 #include "vg_links.h"
 
+/* Whether a kept node covers c at factor alpha. */
+static bool
+covered_by_kept(const VgGraph *graph, const void *cv, float distance, float alpha,
+				const void *const *vectors, int kept)
+{
+	for (int j = 0; j < kept; j++)
+		if (vg_prune_covers(&graph->metric, alpha,
+							vg_metric_distance(&graph->metric, cv, vectors[j]), distance))
+			return true;
+	return false;
+}
+
 int
 vg_prune_robust(const VgGraph *graph, const VgCandidate *candidates, int n,
 				int max_out, float alpha, int kept, VgNodeId *out,
 				const void **vectors)
 {
-	for (int i = 0; i < n && kept < max_out; i++)
-	{
-		const void *cv = graph->ops->vector(graph->store, candidates[i].id);
-		bool		covered = false;
+	int			first = kept;
+	float		a = 1.0f;
 
-		for (int j = 0; j < kept && !covered; j++)
-			covered = vg_prune_covers(&graph->metric, alpha,
-									  vg_metric_distance(&graph->metric, cv, vectors[j]),
-									  candidates[i].distance);
-		if (!covered)
+	/*
+	 * DiskANN's occlusion rounds: alpha 1 first, then larger factors up to
+	 * alpha while there is room, so that the links alpha 1 keeps -- the
+	 * long ones among them -- are never crowded out by near candidates that
+	 * only a larger alpha lets in.
+	 */
+	for (;;)
+	{
+		if (a > alpha)
+			a = alpha;
+		for (int i = 0; i < n && kept < max_out; i++)
 		{
-			out[kept] = candidates[i].id;
-			vectors[kept] = cv;
-			kept++;
+			const void *cv;
+
+			if (vg_ids_contain(out + first, kept - first, candidates[i].id))
+				continue;
+			cv = graph->ops->vector(graph->store, candidates[i].id);
+			if (!covered_by_kept(graph, cv, candidates[i].distance, a, vectors, kept))
+			{
+				out[kept] = candidates[i].id;
+				vectors[kept] = cv;
+				kept++;
+			}
 		}
+		if (kept >= max_out || a >= alpha)
+			return kept;
+		a *= 1.2f;
 	}
-	return kept;
 }
 
 int

@@ -179,9 +179,11 @@ check_invariants(Graph *g)
 
 /*
  * Four points on a line at 0, 1, 2 and 2.2 from the base: with alpha 1 the
- * node at 1 covers the one at 2 (1 <= 4 in squared L2), with alpha 4.5 on
- * squared distances (about 2.1 on distances) it does not, and both prune the
- * one at 2.2 behind the one at 2.
+ * node at 1 covers both others (squared L2: 1 <= 4, 1.44 <= 4.84).  Alpha
+ * grows in rounds (x1.2, as DiskANN's occlusion): at 3.58 the node at 2.2
+ * is no longer covered by the one at 1 (3.58 * 1.44 > 4.84) while the one
+ * at 2 still is (3.58 * 1 <= 4), so with alpha 4.5 the node at 2.2 is kept
+ * and then covers the one at 2.
  */
 static void
 test_prune_alpha(void)
@@ -206,7 +208,9 @@ test_prune_alpha(void)
 	CHECK_INT_EQ(vg_prune_robust(&graph, cands, 3, 3, 1.0f, 0, out, vectors), 1);
 	CHECK_INT_EQ(out[0], 1);
 	CHECK_INT_EQ(vg_prune_robust(&graph, cands, 3, 3, 4.5f, 0, out, vectors), 2);
-	CHECK(out[0] == 1 && out[1] == 2);
+	CHECK(out[0] == 1 && out[1] == 3);
+	/* with alpha 3 both stay covered by the node at 1 */
+	CHECK_INT_EQ(vg_prune_robust(&graph, cands, 3, 3, 3.0f, 0, out, vectors), 1);
 	/* alpha so large nothing covers: every candidate kept */
 	CHECK_INT_EQ(vg_prune_robust(&graph, cands, 3, 3, 1000.0f, 0, out, vectors), 3);
 	free(mem);
