@@ -141,7 +141,7 @@ typedef struct VgHalfQuery
 #define VG_DEFAULT_DEGREE			32
 #define VG_MIN_BUILD_LIST_SIZE		8
 #define VG_MAX_BUILD_LIST_SIZE		1000
-#define VG_DEFAULT_BUILD_LIST_SIZE	64
+#define VG_DEFAULT_BUILD_LIST_SIZE	48
 #define VG_DEFAULT_ALPHA			1.2
 #define VG_MAX_ALPHA				4.0
 
