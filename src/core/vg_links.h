@@ -53,7 +53,9 @@ extern void vg_list_scratch_free(VgListScratch *s);
  * RobustPrune (Vamana), which with alpha = 1 is HNSW's neighbour-selection
  * heuristic: walk candidates[0..n), sorted ascending by distance to the
  * base node, keeping one unless some kept node k is closer to it than the
- * base is, by the factor alpha: alpha * d(c, k) <= d(c, base).  out[0..kept)
+ * base is, by the factor alpha: alpha * d(c, k) <= d(c, base) (shifted:
+ * vg_prune_covers).  With alpha > 1 the walk is repeated with factors 1,
+ * 1.2, 1.44, ... up to alpha while out has room (vg_prune.c).  out[0..kept)
  * and vectors[0..kept) hold nodes kept already (tree links), which cover
  * candidates like any other; no candidate may be one of them.  Writes up to
  * max_out ids into out and returns how many it holds.

@@ -9,8 +9,10 @@
  *	  covers c when alpha * d(c, k) <= d(c, base).  With alpha = 1 this is
  *	  exactly HNSW's heuristic (Malkov & Yashunin, algorithm 4, without the
  *	  optional extension step; vg_prune_fill is its keep-pruned step), so one
- *	  routine serves both graphs.  alpha > 1 keeps longer edges, which Vamana needs to be
- *	  navigable from a single entry point.
+ *	  routine serves both graphs.  alpha > 1 keeps longer edges, which Vamana
+ *	  needs to be navigable from a single entry point.  As in DiskANN's code
+ *	  (occlude_list), alpha is reached in rounds: what alpha 1 keeps comes
+ *	  first, then factors growing by 1.2 add more while there is room.
  *
  *	  The distances are the metric's ranking distances (squared L2 for L2),
  *	  so for L2 alpha acts on squared distances; DiskANN's alpha of 1.2 on

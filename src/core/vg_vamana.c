@@ -221,7 +221,7 @@ add_reverse(const VgGraph *graph, const VgVamanaParams *params, VgNodeId node,
  */
 static VgStatus
 link_node(const VgGraph *graph, const VgVamanaParams *params, VgNodeId node,
-		  float alpha, int list_size, VgVamanaScratch *s)
+		  float alpha, VgVamanaScratch *s)
 {
 	const void *nv = graph->ops->vector(graph->store, node);
 	VgNodeId	entry;
@@ -233,7 +233,7 @@ link_node(const VgGraph *graph, const VgVamanaParams *params, VgNodeId node,
 	int			n_targets = 0;
 
 	graph->ops->entry(graph->store, graph->partition, &entry, &entry_level);
-	n_found = search_for(graph, list_size, nv, entry, s, &st);
+	n_found = search_for(graph, params->list_size, nv, entry, s, &st);
 	if (st != VG_OK)
 		return st;
 	for (;;)
@@ -538,8 +538,7 @@ vg_vamana_build_work(VgVamanaBuild *b, const VgGraph *graph, VgVamanaStep step,
 			if (step == VG_VAMANA_TRIM)
 				trim_node(&g, params, members_of(b)[j], s);
 			else
-				st = link_node(&g, params, members_of(b)[j], alpha,
-							   params->list_size, s);
+				st = link_node(&g, params, members_of(b)[j], alpha, s);
 			if (st != VG_OK)
 				return st;
 		}
