@@ -116,3 +116,51 @@ FROM generate_series(1, 300) i;
 SELECT count(*) FROM vecgraph_check('vm_idx');
 DROP TABLE vm, vm_queries;
 DROP FUNCTION vamana_mismatches;
+
+-- a graph larger than maintenance_work_mem: the rows loaded are linked and
+-- written, the rest inserted on disk
+CREATE TABLE vm_big (id int, v vector(32));
+INSERT INTO vm_big
+SELECT i, (SELECT array_agg(random()) FROM generate_series(1, 32) WHERE i > 0)::vector
+FROM generate_series(1, 6000) i;
+SET maintenance_work_mem = '1MB';
+CREATE INDEX vm_big_v ON vm_big USING vecgraph (v) WITH (graph = 'vamana', degree = 16);
+RESET maintenance_work_mem;
+SELECT nodes FROM vecgraph_index_info('vm_big_v');
+SELECT count(*) FROM vecgraph_check('vm_big_v');
+DROP TABLE vm_big;
+
+-- partitions and a parallel scan: the serial scan's rows in the same order
+CREATE TABLE vm_p (id int PRIMARY KEY, v vector(8));
+INSERT INTO vm_p
+SELECT i, (SELECT array_agg(random()) FROM generate_series(1, 8) WHERE i > 0)::vector
+FROM (SELECT setseed(0.31)) s, generate_series(1, 8000) i;
+ANALYZE vm_p;
+CREATE INDEX vm_p_v ON vm_p USING vecgraph (v) WITH (graph = 'vamana', partitions = 4, degree = 16);
+SELECT partition, nodes BETWEEN 1700 AND 2300 AS balanced, entry_point IS NOT NULL AS has_entry
+FROM vecgraph_index_partitions('vm_p_v') ORDER BY partition;
+CREATE TABLE vm_pq (qid int, q vector(8));
+INSERT INTO vm_pq SELECT i, (SELECT array_agg(random()) FROM generate_series(1, 8) WHERE i > 0)::vector
+FROM (SELECT setseed(0.12)) s, generate_series(1, 100) i;
+CREATE FUNCTION vm_knn(query vector) RETURNS int[] LANGUAGE sql STABLE PARALLEL RESTRICTED AS
+$$ SELECT array_agg(id) FROM (SELECT id FROM vm_p ORDER BY v <-> query LIMIT 20) s $$;
+SET vecgraph.enable_parallel_scan = off;
+CREATE TEMP TABLE vm_serial AS SELECT qid, vm_knn(q) AS ids FROM vm_pq;
+RESET vecgraph.enable_parallel_scan;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_index_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET plan_cache_mode = force_custom_plan;
+EXPLAIN (COSTS OFF)
+SELECT array_agg(id) FROM (SELECT id FROM vm_p ORDER BY v <-> (SELECT q FROM vm_pq WHERE qid = 1) LIMIT 20) s;
+CREATE TEMP TABLE vm_parallel AS SELECT qid, vm_knn(q) AS ids FROM vm_pq;
+SELECT count(*) AS queries, count(*) FILTER (WHERE s.ids = p.ids) AS identical
+FROM vm_serial s JOIN vm_parallel p USING (qid);
+RESET plan_cache_mode;
+RESET max_parallel_workers_per_gather;
+RESET min_parallel_index_scan_size;
+RESET parallel_tuple_cost;
+RESET parallel_setup_cost;
+DROP TABLE vm_p, vm_pq;
+DROP FUNCTION vm_knn;

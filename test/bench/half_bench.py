@@ -30,9 +30,9 @@ import sys
 import time
 
 import numpy as np
-import psycopg2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchdb  # noqa: E402
 import datasets  # noqa: E402
 from ann_bench import pareto_frontier, qps_at_recall  # noqa: E402
 
@@ -64,27 +64,10 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
-class Db:
+class Db(benchdb.FreshDb):
     def __init__(self):
-        admin = psycopg2.connect(dbname="postgres")
-        admin.autocommit = True
-        with admin.cursor() as c:
-            c.execute("DROP DATABASE IF EXISTS " + DB)
-            c.execute("CREATE DATABASE " + DB)
-        admin.close()
-        self.conn = psycopg2.connect(dbname=DB)
-        self.conn.autocommit = True
-        self.sql("CREATE EXTENSION vecgraph")
-        self.sql("SET max_parallel_workers_per_gather = 0")
-        self.sql("SET maintenance_work_mem = '2GB'")
-
-    def sql(self, q, args=None):
-        c = self.conn.cursor()
-        c.execute(q, args)
-        return c
-
-    def one(self, q, args=None):
-        return self.sql(q, args).fetchone()
+        super().__init__(DB, ("max_parallel_workers_per_gather = 0",
+                              "maintenance_work_mem = '2GB'"))
 
     def copy_text(self, table, vectors):
         buf = io.StringIO("".join(datasets.copy_text(vectors)))

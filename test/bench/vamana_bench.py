@@ -60,10 +60,10 @@ import time
 import types
 
 import numpy as np
-import psycopg2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ann_bench  # noqa: E402
+import benchdb  # noqa: E402
 import datasets  # noqa: E402
 from ann_bench import pareto_frontier, qps_at_recall  # noqa: E402
 
@@ -139,36 +139,10 @@ def vamana_with(a):
     return "graph = 'vamana'" + (", " + a.vamana_options if a.vamana_options else "")
 
 
-class Db:
+class Db(benchdb.FreshDb):
     def __init__(self):
-        admin = psycopg2.connect(dbname="postgres")
-        admin.autocommit = True
-        with admin.cursor() as c:
-            c.execute("DROP DATABASE IF EXISTS %s WITH (FORCE)" % DB)
-            c.execute("CREATE DATABASE " + DB)
-        admin.close()
-        self.conn = psycopg2.connect(dbname=DB)
-        self.conn.autocommit = True
-        self.sql("CREATE EXTENSION vecgraph")
-        self.sql("SET max_parallel_workers_per_gather = 0")
-        self.sql("SET jit = off")
-        self.sql("SET maintenance_work_mem = '2GB'")
-
-    def sql(self, q, args=None):
-        c = self.conn.cursor()
-        c.execute(q, args)
-        return c
-
-    def one(self, q, args=None):
-        return self.sql(q, args).fetchone()
-
-    def close(self, drop):
-        self.conn.close()
-        if drop:
-            admin = psycopg2.connect(dbname="postgres")
-            admin.autocommit = True
-            admin.cursor().execute("DROP DATABASE IF EXISTS %s WITH (FORCE)" % DB)
-            admin.close()
+        super().__init__(DB, ("max_parallel_workers_per_gather = 0", "jit = off",
+                              "maintenance_work_mem = '2GB'"))
 
     def create_table(self, table, dim):
         self.sql("CREATE TABLE %s (id int PRIMARY KEY, embedding vector(%d))" % (table, dim))
