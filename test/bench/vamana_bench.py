@@ -444,11 +444,15 @@ def ground_truth_left(a, data, keep):
 
 def fresh_table(a, db, data):
     """items_left: the rows items_vamana has left, and a serial Vamana
-    index on them; returns the build."""
+    index on them with as many partitions as items_vamana's (the automatic
+    count would follow the smaller table, and a search of fewer partitions
+    at the same ef_search finds less); returns the build."""
+    parts = db.one("SELECT partitions FROM vecgraph_index_info('items_vamana_idx')")[0]
+    options = ", ".join(o for o in (vamana_with(a), "partitions = %d" % parts) if o)
     db.create_table("items_left", data.base.shape[1])
     db.sql("INSERT INTO items_left SELECT id, embedding FROM items_vamana ORDER BY id")
     db.sql("VACUUM ANALYZE items_left")
-    b = db.build("items_left", vamana_with(a), 0, 0)
+    b = db.build("items_left", options, 0, 0)
     db.prepare("knn_left", "items_left", data.texts[0])
     return b
 
