@@ -285,6 +285,7 @@ ParticipateVamana(VgParticipant *p, Relation heap, Relation index, IndexInfo *in
 	VgVamanaParams params = VgVamanaParamsOf(&shared->shape, shared->ef_construction);
 	VgVamanaScratch s;
 	double		reltuples = 0;
+	bool		scanned = false;
 	int			phase = BarrierAttach(&shared->barrier);
 
 	if (vg_vamana_scratch_init(&s, &params, VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
@@ -304,6 +305,7 @@ ParticipateVamana(VgParticipant *p, Relation heap, Relation index, IndexInfo *in
 		{
 			reltuples = table_index_build_scan(heap, index, indexInfo, true, p->leader,
 											   ParallelCallback, p, scan);
+			scanned = true;
 			SpinLockAcquire(&shared->mutex);
 			shared->arena_full |= p->full;
 			SpinLockRelease(&shared->mutex);
@@ -332,6 +334,9 @@ ParticipateVamana(VgParticipant *p, Relation heap, Relation index, IndexInfo *in
 	}
 	BarrierDetach(&shared->barrier);
 	vg_vamana_scratch_free(&s);
+	/* a participant that came after the load ends the scan it never ran */
+	if (!scanned)
+		table_endscan(scan);
 	return reltuples;
 }
 
