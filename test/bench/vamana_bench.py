@@ -65,7 +65,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ann_bench  # noqa: E402
 import benchdb  # noqa: E402
 import datasets  # noqa: E402
-from ann_bench import pareto_frontier, qps_at_recall  # noqa: E402
+from ann_bench import int_list, pareto_frontier, qps_at_recall  # noqa: E402
 
 DB = "vecgraph_vamana_bench"
 K = 10
@@ -82,10 +82,6 @@ Build = collections.namedtuple("Build", "workers secs size launched graph option
 
 def say(msg):
     print("vamana_bench: " + msg, flush=True)
-
-
-def int_list(text):
-    return [int(x) for x in text.split(",") if x]
 
 
 def parse_args(argv):
