@@ -397,6 +397,7 @@ extern VgMetric VgCoreMetric(const VgShape *shape);
 extern VgMetric VgQueryMetric(const VgShape *shape);
 extern VgHnswParams VgHnswParamsOf(const VgShape *shape, int ef_construction);
 extern VgVamanaParams VgVamanaParamsOf(const VgShape *shape, int build_list_size);
+extern float VgPruneAlpha(const VgShape *shape);
 extern bool VgPrepareVector(VgMetricKind metric, float *x, int dim);
 extern BlockNumber VgMaxNodeBlocks(const VgShape *shape);
 extern double VgEstimateRows(Relation heap);

@@ -76,6 +76,18 @@ CheckInterrupts(void *store)
 	CHECK_FOR_INTERRUPTS();
 }
 
+/* The arena's graph under shape's metric, its operations (ops) checking for interrupts. */
+static VgGraph
+ArenaGraph(VgArena *arena, const VgShape *shape, VgGraphOps *ops)
+{
+	VgGraph		graph = vg_arena_graph(arena, VgCoreMetric(shape));
+
+	*ops = vg_arena_ops;
+	ops->check_interrupts = CheckInterrupts;
+	graph.ops = ops;
+	return graph;
+}
+
 /*
  * Rows the index will probably hold, for the automatic partition count: the
  * planner's estimate, but never more than the table's pages can hold.  A
@@ -323,12 +335,10 @@ VgBuildVamanaInArena(const VgShape *shape, int build_list_size, VgArena *arena)
 	uint32		n = vg_arena_count(arena);
 	VgVamanaBuild *b = palloc_extended(vg_vamana_build_size(n, shape->partitions),
 									   MCXT_ALLOC_HUGE);
-	VgGraphOps	ops = vg_arena_ops;
-	VgGraph		graph = vg_arena_graph(arena, VgCoreMetric(shape));
+	VgGraphOps	ops;
+	VgGraph		graph = ArenaGraph(arena, shape, &ops);
 	VgVamanaScratch s;
 
-	ops.check_interrupts = CheckInterrupts;
-	graph.ops = &ops;
 	if (vg_vamana_scratch_init(&s, &params, VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
 		elog(ERROR, "out of memory");
 	vg_vamana_build_init(b, &params, arena, shape->partitions, VG_BUILD_SEED);
@@ -362,16 +372,14 @@ VgVamanaTreeLinks(const VgShape *shape, int build_list_size, VgArena *arena,
 				  VgVamanaBuild *b)
 {
 	VgVamanaParams params = VgVamanaParamsOf(shape, build_list_size);
-	VgGraphOps	ops = vg_arena_ops;
-	VgGraph		graph = vg_arena_graph(arena, VgCoreMetric(shape));
+	VgGraphOps	ops;
+	VgGraph		graph = ArenaGraph(arena, shape, &ops);
 	VgVamanaScratch s;
 	uint32		attached;
 
 	instr_time	start,
 				end;
 
-	ops.check_interrupts = CheckInterrupts;
-	graph.ops = &ops;
 	INSTR_TIME_SET_CURRENT(start);
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, VG_PHASE_VAMANA_TREE);
 	if (vg_vamana_scratch_init(&s, &params, VgPallocAllocator(CurrentMemoryContext)) != VG_OK ||
@@ -393,16 +401,14 @@ VgFinishArena(Relation index, const VgShape *shape, int ef_construction,
 			  VgArena *arena, int workers)
 {
 	VgHnswParams params = VgHnswParamsOf(shape, ef_construction);
-	VgGraphOps	ops = vg_arena_ops;
-	VgGraph		graph = vg_arena_graph(arena, VgCoreMetric(shape));
+	VgGraphOps	ops;
+	VgGraph		graph = ArenaGraph(arena, shape, &ops);
 	VgInsertScratch scratch;
 	uint32		linked = 0;
 	instr_time	start,
 				linked_at,
 				written;
 
-	ops.check_interrupts = CheckInterrupts;
-	graph.ops = &ops;
 	INSTR_TIME_SET_CURRENT(start);
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, VG_PHASE_LINK);
 	if (vg_insert_scratch_init(&scratch, &params, VgPallocAllocator(CurrentMemoryContext)) != VG_OK)

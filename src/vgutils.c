@@ -302,11 +302,14 @@ VgHnswParamsOf(const VgShape *shape, int ef_construction)
  * user's alpha on distances: squared for L2 and cosine (whose shifted
  * ranking distance, the cosine distance, is half the squared L2 distance
  * of unit vectors), as is for L1.  Inner products are no distance: alpha
- * has no meaning there and is 1 (HNSW's heuristic; docs/index.md).
+ * has no meaning there and is 1 (HNSW's heuristic; docs/index.md), as it is
+ * for HNSW graphs.
  */
-static float
+float
 VgPruneAlpha(const VgShape *shape)
 {
+	if (shape->graph != VG_GRAPH_VAMANA)
+		return 1.0f;
 	switch (shape->metric)
 	{
 		case VG_METRIC_L2:

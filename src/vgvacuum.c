@@ -69,7 +69,7 @@ typedef struct VgVacuumState
 	int			top_level[VG_MAX_PARTITIONS];
 	double		live;
 	double		part_live[VG_MAX_PARTITIONS];
-	float		alpha;			/* RobustPrune's: 1 for HNSW */
+	float		alpha;			/* RobustPrune's (VgPruneAlpha): 1 for HNSW */
 } VgVacuumState;
 
 static void
@@ -160,8 +160,9 @@ MarkDeadOnPage(VgVacuumState *vs, BlockNumber blkno, IndexBulkDeleteResult *stat
 }
 
 /*
- * Adds to out[count..max) the live neighbours at level of deleted node d
- * that are not in seen yet (adding them to it); returns the new count.
+ * Adds to out[count..max) the live neighbours at level of node d (a deleted
+ * one, in repairs) that are not in seen yet (adding them to it); returns the
+ * new count.
  */
 static int
 NeighboursOfDeleted(VgVacuumState *vs, VgNodeId d, int level, VgVisited *seen,
@@ -419,7 +420,7 @@ ChooseVamanaEntries(VgVacuumState *vs)
 	{
 		VgNodeId	old = meta.part[part].entry;
 		int			max = vs->store.shape.m0 * (vs->store.shape.m0 + 1);
-		VgCandidate *near = palloc(sizeof(VgCandidate) * max);
+		VgCandidate *near;
 		VgVisited	seen;
 		VgStatus	st = VG_OK;
 		int			n;
@@ -427,19 +428,13 @@ ChooseVamanaEntries(VgVacuumState *vs)
 
 		if (old == VG_NO_NODE || !vg_visited_contains(&vs->deleted, old))
 			continue;
+		near = palloc(sizeof(VgCandidate) * max);
 		vg_visited_init(&seen, max, VgPallocAllocator(CurrentMemoryContext));
 		vg_visited_add(&seen, old, &st);
+		/* its live neighbours, then theirs */
 		n = NeighboursOfDeleted(vs, old, 0, &seen, near, 0, max);
 		for (int i = 0, first = n; i < first; i++)
-		{
-			VgNodeId	list[2 * VG_MAX_M];
-			int			k = VgStoreOps.neighbours(&vs->store, near[i].id, 0, list,
-												  vs->store.shape.m0, NULL);
-
-			for (int j = 0; j < k && n < max; j++)
-				if (!vg_visited_contains(&vs->deleted, list[j]) && vg_visited_add(&seen, list[j], &st))
-					near[n++] = (VgCandidate) {0, list[j]};
-		}
+			n = NeighboursOfDeleted(vs, near[i].id, 0, &seen, near, n, max);
 		ov = VgStoreOps.vector(&vs->store, old);
 		for (int i = 0; i < n; i++)
 			VgStoreOps.distances(&vs->store, &graph.metric, ov, &near[i].id, 1, &near[i].distance);
@@ -554,8 +549,7 @@ ScanIndex(VgVacuumState *vs, Relation index, BufferAccessStrategy strategy,
 
 	vs->index = index;
 	VgStoreInit(&vs->store, index, true);
-	vs->alpha = vs->store.shape.graph == VG_GRAPH_VAMANA ?
-		VgVamanaParamsOf(&vs->store.shape, VG_DEFAULT_BUILD_LIST_SIZE).alpha : 1.0f;
+	vs->alpha = VgPruneAlpha(&vs->store.shape);
 	vg_visited_init(&vs->deleted, 1024, VgPallocAllocator(CurrentMemoryContext));
 	for (int part = 0; part < VG_MAX_PARTITIONS; part++)
 	{

@@ -147,6 +147,17 @@ typedef struct VgGraphOps
 	void		(*check_interrupts) (void *store);
 } VgGraphOps;
 
+/* One splitmix64 step: cheap, and well mixed for any seed. */
+static inline uint64_t
+vg_splitmix64(uint64_t *state)
+{
+	uint64_t	x = (*state += UINT64_C(0x9E3779B97F4A7C15));
+
+	x = (x ^ (x >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+	x = (x ^ (x >> 27)) * UINT64_C(0x94D049BB133111EB);
+	return x ^ (x >> 31);
+}
+
 /* One partition's graph: the algorithms see only its entry point. */
 typedef struct VgGraph
 {

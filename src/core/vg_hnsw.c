@@ -190,16 +190,10 @@ vg_hnsw_search(const VgGraph *graph, const void *query, int ef, int k,
 int
 vg_hnsw_random_level(double level_mult, uint64_t *rng)
 {
-	uint64_t	x;
-	double		u;
+	uint64_t	x = vg_splitmix64(rng);
+	double		u = ((double) (x >> 11) + 1.0) / 9007199254740993.0;	/* (0, 1] */
 	double		level;
 
-	/* splitmix64 step: cheap, and well mixed for any seed */
-	x = (*rng += UINT64_C(0x9E3779B97F4A7C15));
-	x = (x ^ (x >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-	x = (x ^ (x >> 27)) * UINT64_C(0x94D049BB133111EB);
-	x ^= x >> 31;
-	u = ((double) (x >> 11) + 1.0) / 9007199254740993.0;	/* (0, 1] */
 	level = floor(-log(u) * level_mult);
 	return level > VG_MAX_LEVEL ? VG_MAX_LEVEL : (int) level;
 }

@@ -44,6 +44,7 @@ vg_prune_robust(const VgGraph *graph, const VgCandidate *candidates, int n,
 {
 	int			first = kept;
 	float		a = 1.0f;
+	bool		later = false;	/* a round after the first: out may hold candidates */
 
 	/*
 	 * DiskANN's occlusion rounds: alpha 1 first, then larger factors up to
@@ -59,7 +60,7 @@ vg_prune_robust(const VgGraph *graph, const VgCandidate *candidates, int n,
 		{
 			const void *cv;
 
-			if (vg_ids_contain(out + first, kept - first, candidates[i].id))
+			if (later && vg_ids_contain(out + first, kept - first, candidates[i].id))
 				continue;
 			cv = graph->ops->vector(graph->store, candidates[i].id);
 			if (!covered_by_kept(graph, cv, candidates[i].distance, a, vectors, kept))
@@ -72,6 +73,7 @@ vg_prune_robust(const VgGraph *graph, const VgCandidate *candidates, int n,
 		if (kept >= max_out || a >= alpha)
 			return kept;
 		a *= 1.2f;
+		later = true;
 	}
 }
 

@@ -75,7 +75,9 @@ vg_vamana_scratch_init(VgVamanaScratch *s, const VgVamanaParams *params,
 	s->list = vg_alloc(allocator, sizeof(VgNodeId) * (slack + 1));
 	s->chosen = vg_alloc(allocator, sizeof(VgNodeId) * (slack + 1));
 	s->vectors = vg_alloc(allocator, sizeof(void *) * (slack + 1));
-	if (!s->found || !s->expanded || !s->pool || !s->list || !s->chosen || !s->vectors)
+	s->dists = vg_alloc(allocator, sizeof(float) * (slack + 1));
+	if (!s->found || !s->expanded || !s->pool || !s->list || !s->chosen || !s->vectors ||
+		!s->dists)
 		return VG_ERR_NO_MEMORY;
 	if ((st = vg_list_scratch_init(&s->lists, params->degree, allocator)) != VG_OK)
 		return st;
@@ -97,6 +99,7 @@ vg_vamana_scratch_free(VgVamanaScratch *s)
 	vg_release(a, s->list);
 	vg_release(a, s->chosen);
 	vg_release(a, s->vectors);
+	vg_release(a, s->dists);
 	vg_list_scratch_free(&s->lists);
 	vg_search_scratch_free(&s->search);
 }
@@ -107,7 +110,7 @@ vg_vamana_scratch_free(VgVamanaScratch *s)
  * number found; 0 in an empty graph.
  */
 static int
-search_for(const VgGraph *graph, int list_size, const void *nv,
+search_for(const VgGraph *graph, const VgVamanaParams *params, const void *nv,
 		   VgNodeId entry, VgVamanaScratch *s, VgStatus *st)
 {
 	VgCandidate start = {0, entry};
@@ -117,35 +120,34 @@ search_for(const VgGraph *graph, int list_size, const void *nv,
 	if (entry == VG_NO_NODE)
 		return 0;
 	graph->ops->distances(graph->store, &graph->metric, nv, &entry, 1, &start.distance);
-	*st = vg_hnsw_search_layer(graph, nv, &start, 1, list_size, 0,
+	*st = vg_hnsw_search_layer(graph, nv, &start, 1, params->list_size, 0,
 							   &s->search, s->found, &n_found);
 	return n_found;
 }
 
 /*
- * s->pool = what the last search found and expanded, and extra[0..n_extra)
+ * s->pool = the first n_found of what the last search found and the first
+ * n_expanded of what it expanded (0, 0: none), and extra[0..n_extra)
  * (distances from nv computed here), without exclude[0..n_exclude) and
  * without nodes the store ranks infinitely far (deleted); sorted, each node
  * once.  Returns the count.
  */
 static int
 gather(const VgGraph *graph, const void *nv, VgVamanaScratch *s, int n_found,
-	   const VgNodeId *extra, int n_extra, const VgNodeId *exclude, int n_exclude)
+	   int n_expanded, const VgNodeId *extra, int n_extra, const VgNodeId *exclude,
+	   int n_exclude)
 {
 	int			n = 0;
 	int			unique = 0;
 
 	for (int i = 0; i < n_found; i++)
 		s->pool[n++] = s->found[i];
-	for (int i = 0; i < s->search.n_expanded; i++)
+	for (int i = 0; i < n_expanded; i++)
 		s->pool[n++] = s->search.expanded[i];
+	if (n_extra > 0)
+		graph->ops->distances(graph->store, &graph->metric, nv, extra, n_extra, s->dists);
 	for (int i = 0; i < n_extra; i++)
-	{
-		s->pool[n].id = extra[i];
-		graph->ops->distances(graph->store, &graph->metric, nv, &extra[i], 1,
-							  &s->pool[n].distance);
-		n++;
-	}
+		s->pool[n++] = (VgCandidate) {s->dists[i], extra[i]};
 	vg_candidates_sort(s->pool, n);
 
 	/* a node's copies have equal distances: look back over equal ones */
@@ -179,6 +181,34 @@ prune_into(const VgGraph *graph, const VgNodeId *list, int n_tree, const VgCandi
 }
 
 /*
+ * Replaces node's list, read as list[0..n) with n_tree tree links, by its
+ * tree links and what RobustPrune(alpha) keeps, up to R, of its other links,
+ * add (VG_NO_NODE: none) and the last search's first n_found found and
+ * n_expanded expanded nodes.  Returns whether the compare-and-swap landed;
+ * the list written is then s->chosen[0..*kept).
+ */
+static bool
+replace_pruned(const VgGraph *graph, const VgVamanaParams *params, VgNodeId node,
+			   const VgNodeId *list, int n, int n_tree, VgNodeId add, int n_found,
+			   int n_expanded, float alpha, VgVamanaScratch *s, int *kept)
+{
+	const void *nv = graph->ops->vector(graph->store, node);
+	VgNodeId   *exclude = s->lists.out[1];	/* node and its tree links */
+	VgNodeId   *extra = s->lists.lists[2];	/* its other links, and add */
+	int			n_extra = n - n_tree;
+	int			count;
+
+	exclude[0] = node;
+	memcpy(exclude + 1, list, sizeof(VgNodeId) * n_tree);
+	memcpy(extra, list + n_tree, sizeof(VgNodeId) * n_extra);
+	if (add != VG_NO_NODE)
+		extra[n_extra++] = add;
+	count = gather(graph, nv, s, n_found, n_expanded, extra, n_extra, exclude, n_tree + 1);
+	*kept = prune_into(graph, list, n_tree, s->pool, count, params->degree, alpha, s);
+	return vg_replace_list(graph, node, 0, list, n, n_tree, s->chosen, *kept);
+}
+
+/*
  * Adds a link to from to node's list during a build: appended while the
  * list is under the slack degree, else the list and from pruned to R.
  */
@@ -186,9 +216,8 @@ static void
 add_reverse(const VgGraph *graph, const VgVamanaParams *params, VgNodeId node,
 			VgNodeId from, float alpha, VgVamanaScratch *s)
 {
-	const void *nv = graph->ops->vector(graph->store, node);
 	VgNodeId   *list = s->lists.lists[0];
-	VgNodeId   *merged = s->lists.lists[1];
+	VgNodeId   *appended = s->lists.lists[1];
 
 	for (;;)
 	{
@@ -199,18 +228,15 @@ add_reverse(const VgGraph *graph, const VgVamanaParams *params, VgNodeId node,
 
 		if (vg_ids_contain(list, n, from))
 			return;
-		memcpy(merged, list, sizeof(VgNodeId) * n);
-		merged[n] = from;
-		if (n < params->slack_degree)
+		if (n >= params->slack_degree)
 		{
-			if (vg_replace_list(graph, node, 0, list, n, n_tree, merged, n + 1))
+			if (replace_pruned(graph, params, node, list, n, n_tree, from, 0, 0, alpha, s, &kept))
 				return;
 			continue;
 		}
-		s->search.n_expanded = 0;
-		kept = gather(graph, nv, s, 0, merged + n_tree, n + 1 - n_tree, list, n_tree);
-		kept = prune_into(graph, list, n_tree, s->pool, kept, params->degree, alpha, s);
-		if (vg_replace_list(graph, node, 0, list, n, n_tree, s->chosen, kept))
+		memcpy(appended, list, sizeof(VgNodeId) * n);
+		appended[n] = from;
+		if (vg_replace_list(graph, node, 0, list, n, n_tree, appended, n + 1))
 			return;
 	}
 }
@@ -230,10 +256,9 @@ link_node(const VgGraph *graph, const VgVamanaParams *params, VgNodeId node,
 	int			n_found;
 	int			kept;
 	VgNodeId   *targets = s->lists.out[0];
-	int			n_targets = 0;
 
 	graph->ops->entry(graph->store, graph->partition, &entry, &entry_level);
-	n_found = search_for(graph, params->list_size, nv, entry, s, &st);
+	n_found = search_for(graph, params, nv, entry, s, &st);
 	if (st != VG_OK)
 		return st;
 	for (;;)
@@ -241,21 +266,13 @@ link_node(const VgGraph *graph, const VgVamanaParams *params, VgNodeId node,
 		int			n_tree;
 		int			n = graph->ops->neighbours(graph->store, node, 0, s->list,
 											   params->slack_degree, &n_tree);
-		int			count;
-		VgNodeId   *exclude = s->lists.out[1];	/* node and its tree links */
 
-		exclude[0] = node;
-		memcpy(exclude + 1, s->list, sizeof(VgNodeId) * n_tree);
-		count = gather(graph, nv, s, n_found, s->list + n_tree, n - n_tree, exclude, n_tree + 1);
-		kept = prune_into(graph, s->list, n_tree, s->pool, count, params->degree, alpha, s);
-		if (vg_replace_list(graph, node, 0, s->list, n, n_tree, s->chosen, kept))
-		{
-			n_targets = kept;
-			memcpy(targets, s->chosen, sizeof(VgNodeId) * kept);
+		if (replace_pruned(graph, params, node, s->list, n, n_tree, VG_NO_NODE, n_found,
+						   s->search.n_expanded, alpha, s, &kept))
 			break;
-		}
 	}
-	for (int i = 0; i < n_targets; i++)
+	memcpy(targets, s->chosen, sizeof(VgNodeId) * kept);
+	for (int i = 0; i < kept; i++)
 		add_reverse(graph, params, targets[i], node, alpha, s);
 	return VG_OK;
 }
@@ -265,23 +282,16 @@ static void
 trim_node(const VgGraph *graph, const VgVamanaParams *params, VgNodeId node,
 		  VgVamanaScratch *s)
 {
-	const void *nv = graph->ops->vector(graph->store, node);
-
 	for (;;)
 	{
 		int			n_tree;
 		int			n = graph->ops->neighbours(graph->store, node, 0, s->list,
 											   params->slack_degree, &n_tree);
-		int			count;
 		int			kept;
 
-		if (n <= params->degree)
-			return;
-		s->search.n_expanded = 0;
-		count = gather(graph, nv, s, 0, s->list + n_tree, n - n_tree, s->list, n_tree);
-		kept = prune_into(graph, s->list, n_tree, s->pool, count, params->degree,
-						  params->alpha, s);
-		if (vg_replace_list(graph, node, 0, s->list, n, n_tree, s->chosen, kept))
+		if (n <= params->degree ||
+			replace_pruned(graph, params, node, s->list, n, n_tree, VG_NO_NODE, 0, 0,
+						   params->alpha, s, &kept))
 			return;
 	}
 }
@@ -314,10 +324,10 @@ vg_vamana_insert(const VgGraph *graph, const VgVamanaParams *params, VgNodeId no
 		}
 		if (round > VG_INSERT_ROUNDS)
 			return VG_ERR_INVALID;
-		n_found = search_for(graph, params->list_size, nv, entry, s, &st);
+		n_found = search_for(graph, params, nv, entry, s, &st);
 		if (st != VG_OK)
 			return st;
-		count = gather(graph, nv, s, n_found, NULL, 0, &node, 1);
+		count = gather(graph, nv, s, n_found, s->search.n_expanded, NULL, 0, &node, 1);
 		if ((st = vg_tree_attach(graph, node, s->pool, count, params->tree_degree,
 								 &s->lists, &parent)) != VG_OK)
 			return st;
@@ -433,16 +443,6 @@ partition_at(const VgVamanaBuild *b, uint32_t j)
 	return p;
 }
 
-static inline uint64_t
-splitmix(uint64_t *state)
-{
-	uint64_t	x = (*state += UINT64_C(0x9E3779B97F4A7C15));
-
-	x = (x ^ (x >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-	x = (x ^ (x >> 27)) * UINT64_C(0x94D049BB133111EB);
-	return x ^ (x >> 31);
-}
-
 /* Gives members[j] a list of R random members of its partition. */
 static void
 random_list(VgVamanaBuild *b, const VgGraph *graph, uint32_t j, VgVamanaScratch *s)
@@ -458,7 +458,7 @@ random_list(VgVamanaBuild *b, const VgGraph *graph, uint32_t j, VgVamanaScratch 
 
 	while (n < want)
 	{
-		VgNodeId	c = members[start + (uint32_t) (splitmix(&rng) % size)];
+		VgNodeId	c = members[start + (uint32_t) (vg_splitmix64(&rng) % size)];
 
 		if (c != node && !vg_ids_contain(s->chosen, n, c))
 			s->chosen[n++] = c;
@@ -466,27 +466,29 @@ random_list(VgVamanaBuild *b, const VgGraph *graph, uint32_t j, VgVamanaScratch 
 	vg_replace_list(graph, node, 0, NULL, 0, 0, s->chosen, n);
 }
 
+/* Sample t of partition p: evenly spread over the partition's members. */
+static inline VgNodeId
+sample_member(VgVamanaBuild *b, int p, uint32_t t)
+{
+	uint32_t	size = b->part_start[p + 1] - b->part_start[p];
+
+	return members_of(b)[b->part_start[p] + (uint64_t) t * size / b->samples[p]];
+}
+
 /* Sample t's summed distance to the other samples of its partition. */
 static void
 sample_row(VgVamanaBuild *b, const VgGraph *graph, uint32_t t)
 {
-	uint32_t   *members = members_of(b);
 	int			p = 0;
-	uint32_t	size;
 	const void *v;
 	double		sum = 0;
 
 	while (t >= b->samples[p])
 		t -= b->samples[p++];
-	size = b->part_start[p + 1] - b->part_start[p];
-	v = graph->ops->vector(graph->store,
-						   members[b->part_start[p] + (uint64_t) t * size / b->samples[p]]);
+	v = graph->ops->vector(graph->store, sample_member(b, p, t));
 	for (uint32_t k = 0; k < b->samples[p]; k++)
-	{
-		VgNodeId	other = members[b->part_start[p] + (uint64_t) k * size / b->samples[p]];
-
-		sum += vg_metric_distance(&graph->metric, v, graph->ops->vector(graph->store, other));
-	}
+		sum += vg_metric_distance(&graph->metric, v,
+								  graph->ops->vector(graph->store, sample_member(b, p, k)));
 	sums_of(b)[p * VG_VAMANA_SAMPLE + t] = (float) sum;
 }
 
@@ -523,7 +525,7 @@ vg_vamana_build_work(VgVamanaBuild *b, const VgGraph *graph, VgVamanaStep step,
 			graph->ops->check_interrupts(graph->store);
 		for (uint32_t i = from; i < to; i++)
 		{
-			uint32_t	j = (uint32_t) ((uint64_t) i * b->stride % (b->n ? b->n : 1));
+			uint32_t	j;
 			VgStatus	st = VG_OK;
 
 			if (step == VG_VAMANA_INIT)
@@ -534,6 +536,7 @@ vg_vamana_build_work(VgVamanaBuild *b, const VgGraph *graph, VgVamanaStep step,
 					sample_row(b, graph, i - b->n);
 				continue;
 			}
+			j = (uint32_t) ((uint64_t) i * b->stride % b->n);	/* i < n: n > 0 */
 			g.partition = partition_at(b, j);
 			if (step == VG_VAMANA_TRIM)
 				trim_node(&g, params, members_of(b)[j], s);
@@ -548,11 +551,8 @@ vg_vamana_build_work(VgVamanaBuild *b, const VgGraph *graph, VgVamanaStep step,
 void
 vg_vamana_build_medoids(VgVamanaBuild *b, const VgGraph *graph)
 {
-	uint32_t   *members = members_of(b);
-
 	for (int p = 0; p < b->partitions; p++)
 	{
-		uint32_t	size = b->part_start[p + 1] - b->part_start[p];
 		const float *sums = sums_of(b) + p * VG_VAMANA_SAMPLE;
 		uint32_t	best = 0;
 
@@ -561,9 +561,7 @@ vg_vamana_build_medoids(VgVamanaBuild *b, const VgGraph *graph)
 		for (uint32_t t = 1; t < b->samples[p]; t++)
 			if (sums[t] < sums[best])
 				best = t;
-		graph->ops->offer_entry(graph->store, p,
-								members[b->part_start[p] + (uint64_t) best * size / b->samples[p]],
-								0, VG_NO_NODE);
+		graph->ops->offer_entry(graph->store, p, sample_member(b, p, best), 0, VG_NO_NODE);
 	}
 }
 
@@ -607,7 +605,7 @@ attach_stray(const VgGraph *graph, const VgVamanaParams *params, VgNodeId node,
 {
 	const void *nv = graph->ops->vector(graph->store, node);
 	VgStatus	st = VG_OK;
-	int			n_found = search_for(graph, params->list_size, nv, entry, s, &st);
+	int			n_found = search_for(graph, params, nv, entry, s, &st);
 	int			n = 0;
 
 	if (st != VG_OK)

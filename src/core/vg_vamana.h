@@ -53,6 +53,7 @@ typedef struct VgVamanaScratch
 	VgNodeId   *list;			/* a copy of one list (slack_degree) */
 	VgNodeId   *chosen;			/* its replacement */
 	const void **vectors;
+	float	   *dists;			/* distances of one list's links */
 	VgListScratch lists;		/* lists of R, for tree links and inserts */
 } VgVamanaScratch;
 
