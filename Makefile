@@ -43,6 +43,7 @@ OBJS = \
 	src/vgam.o \
 	src/vgbuild.o \
 	src/vgcost.o \
+	src/vgexplain.o \
 	src/vgfdw.o \
 	src/vghealth.o \
 	src/vginfo.o \
@@ -55,6 +56,7 @@ OBJS = \
 	src/vgplanner.o \
 	src/vgprewarm.o \
 	src/vgscan.o \
+	src/vgsearchpool.o \
 	src/vgstats.o \
 	src/vgstore.o \
 	src/vgtesthooks.o \

@@ -14,6 +14,7 @@
 #include "compat.h"
 #include "vecgraph.h"
 #include "vgam.h"
+#include "vgsearch.h"
 #include "vgstats.h"
 #include "vgworker.h"
 
@@ -108,10 +109,12 @@ _PG_init(void)
 
 	VgDefineSettings();
 	VgWorkerInit();
+	VgSearchPoolInit();
 	VgInitReloptions();
 	VgInstallPlannerHook();
 	VgInstallPathsHook();
 	VgInstallFdwHook();
+	VgInstallExplainHook();
 	VgStatsInit();
 
 	MarkGUCPrefixReserved("vecgraph");

@@ -46,21 +46,19 @@
 #include "vector.h"
 #include "vgam.h"
 #include "vgnodecache.h"
+#include "vgsearch.h"
 #include "vgstats.h"
 
-/* One partition's search within a scan. */
+/*
+ * One partition's search within a scan: its current round, and a wider
+ * round searched ahead of need while the pool had workers to spare.
+ */
 typedef struct VgPartScan
 {
-	int			partition;
-	int			ef;				/* breadth of its last round; 0 before any */
-	VgCandidate *results;		/* of the last round, nearest first */
-	int			n_results;
-	int			next;			/* next result to consider */
-	VgNodeCache *cache;			/* what the last round's distances saw */
-	bool		final;			/* the last round reached every node it could */
-	ItemPointerData head_tid;	/* heap TID of the candidate last yielded */
-	float		head_error;		/* and its rounding error and norm */
-	float		head_norm;
+	VgRound		round;			/* ef 0 before any */
+	VgRound		ahead;			/* ef 0 when none */
+	int			next;			/* next result of round to consider */
+	VgRoundResult head;			/* the candidate last yielded */
 } VgPartScan;
 
 typedef struct VgScanOpaqueData
@@ -73,6 +71,7 @@ typedef struct VgScanOpaqueData
 	int			nparts;
 	VgPartScan *parts;			/* the partitions this participant searches */
 	VgLoserTree tree;			/* merging their streams */
+	bool		may_share;		/* may hand rounds to search workers */
 	VgVisited	returned;		/* node ids yielded so far */
 	int64		n_returned;
 	bool		warned_memory;	/* the work_mem NOTICE was given */
@@ -175,37 +174,78 @@ PrepareQuery(IndexScanDesc scan, VgScanOpaque so)
 	return x;
 }
 
-/* Runs a round of breadth ef over one partition, replacing the last one. */
-static void
-SearchPartition(VgScanOpaque so, VgPartScan *ps, int ef)
+/*
+ * Searches round r in this process: a search of breadth r->ef from the
+ * partition's entry, whose results keep what the scan needs of each live
+ * node, since the node cache the distances filled dies with the round.
+ * The search workers run the same function.
+ */
+void
+VgSearchRound(VgStore store, const void *query, VgRound *r)
 {
 	VgSearchScratch scratch;
+	VgCandidate *found = palloc(sizeof(VgCandidate) * r->ef);
+	/* a search sees about ef * m nodes; the cache grows if it sees more */
+	VgNodeCache *cache = VgNodeCacheCreate(store->shape.m0, r->ef * store->shape.m);
 	VgGraph		graph;
 	VgStatus	st;
+	int			n;
 
-	if (ps->results != NULL)
-	{
-		pfree(ps->results);
-		VgNodeCacheFree(ps->cache);
-	}
-	ps->results = palloc(sizeof(VgCandidate) * ef);
-	/* a search sees about ef * m nodes; the cache grows if it sees more */
-	ps->cache = VgNodeCacheCreate(so->store.shape.m0, ef * so->store.shape.m);
-	so->store.partition = ps->partition;
-	so->store.cache = ps->cache;
-	graph = VgStoreGraph(&so->store);
-	graph.metric = VgQueryMetric(&so->store.shape);
-	if (vg_search_scratch_init(&scratch, so->store.shape.m0, ef,
+	store->partition = r->partition;
+	store->cache = cache;
+	graph = VgStoreGraph(store);
+	graph.metric = VgQueryMetric(&store->shape);
+	if (vg_search_scratch_init(&scratch, store->shape.m0, r->ef,
 							   VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
 		elog(ERROR, "out of memory");
-	st = vg_hnsw_search(&graph, so->query, ef, ef, &scratch, ps->results, &ps->n_results);
+	st = vg_hnsw_search(&graph, query, r->ef, r->ef, &scratch, found, &n);
+	store->cache = NULL;
 	if (st != VG_OK)
 		elog(ERROR, "vecgraph search failed with status %d", (int) st);
+	r->n_results = 0;
+	for (int i = 0; i < n; i++)
+	{
+		/* every result had its distance computed, which cached it */
+		VgCachedNode *e = VgNodeCacheGet(cache, found[i].id);
+		VgRoundResult *out;
+
+		if (e == NULL)
+			elog(ERROR, "vecgraph search result %u was not cached", found[i].id);
+		if (e->flags & VG_NODE_DELETED)
+			continue;
+		out = &r->results[r->n_results++];
+		out->id = found[i].id;
+		out->distance = found[i].distance;
+		out->heaptid = e->heaptid;
+		out->error = e->error;
+		out->norm = e->norm;
+	}
+	r->final = n < r->ef;
 	vg_search_scratch_free(&scratch);
-	so->store.cache = NULL;
-	ps->ef = ef;
-	ps->next = 0;
-	ps->final = ps->n_results < ef;
+	VgNodeCacheFree(cache);
+	pfree(found);
+}
+
+static void
+NewRound(VgRound *r, int partition, int ef)
+{
+	r->partition = partition;
+	r->ef = ef;
+	r->results = palloc(sizeof(VgRoundResult) * ef);
+	r->n_results = 0;
+	r->final = false;
+}
+
+/* Searches rounds, sharing them with the search workers where allowed. */
+static void
+SearchRounds(IndexScanDesc scan, VgScanOpaque so, VgRound *rounds, int n)
+{
+	if (so->may_share && n > 1)
+		VgSearchRounds(scan->indexRelation, &so->store, so->query,
+					   VgQueryBytes(&so->store.shape), rounds, n);
+	else
+		for (int i = 0; i < n; i++)
+			VgSearchRound(&so->store, so->query, &rounds[i]);
 }
 
 /*
@@ -233,78 +273,122 @@ RoomToWiden(VgScanOpaque so)
 	return false;
 }
 
+/* The breadth of the round after one of breadth ef. */
+static int
+WiderEf(int ef)
+{
+	return (int) Min((int64) ef * 2, (int64) MaxAllocSize / (4 * sizeof(VgRoundResult)));
+}
+
+/*
+ * Replaces stream s's used-up round by one twice as wide: the one searched
+ * ahead if there is one, else a new search -- and while search workers
+ * can take them, also the next rounds of the other partitions that are at
+ * the same breadth and not exhausted, as they are likely to run dry too.
+ * A round's results depend only on the graph, the query and the breadth,
+ * so searching it early changes no result.
+ */
+static void
+Widen(IndexScanDesc scan, VgScanOpaque so, int s)
+{
+	VgPartScan *ps = &so->parts[s];
+	int			ef = WiderEf(ps->round.ef);
+	VgRound    *rounds;
+	int		   *owner;
+	int			n = 0;
+
+	so->counts.n[VG_STAT_ROUNDS]++;
+	pfree(ps->round.results);
+	ps->next = 0;
+	if (ps->ahead.ef == ef)
+	{
+		ps->round = ps->ahead;
+		ps->ahead.ef = 0;
+		return;
+	}
+	rounds = palloc(sizeof(VgRound) * so->nparts);
+	owner = palloc(sizeof(int) * so->nparts);
+	NewRound(&rounds[n], ps->round.partition, ef);
+	owner[n++] = s;
+	if (so->may_share && VgSearchPoolMayHelp(scan->indexRelation, 2))
+		for (int q = 0; q < so->nparts; q++)
+		{
+			VgPartScan *other = &so->parts[q];
+
+			if (q == s || other->round.final || other->round.ef != ps->round.ef ||
+				other->ahead.ef != 0)
+				continue;
+			NewRound(&rounds[n], other->round.partition, ef);
+			owner[n++] = q;
+		}
+	SearchRounds(scan, so, rounds, n);
+	ps->round = rounds[0];
+	for (int i = 1; i < n; i++)
+		so->parts[owner[i]].ahead = rounds[i];
+	pfree(rounds);
+	pfree(owner);
+}
+
 /*
  * The loser tree's stream callback: the next node of a partition not yet
- * yielded and not deleted, searching the partition wider when its round is
- * used up.  Its heap TID is kept for the caller (the round's cache may be
- * replaced before the row is returned).
+ * yielded, searching the partition wider when its round is used up.  The
+ * node is kept as the stream's head for the caller.
  */
 static bool
 NextOfPartition(void *arg, int stream, VgCandidate *out)
 {
-	VgScanOpaque so = arg;
+	IndexScanDesc scan = arg;
+	VgScanOpaque so = (VgScanOpaque) scan->opaque;
 	VgPartScan *ps = &so->parts[stream];
 
 	for (;;)
 	{
-		while (ps->next < ps->n_results)
+		while (ps->next < ps->round.n_results)
 		{
-			VgCandidate c = ps->results[ps->next++];
-			VgCachedNode *e;
+			VgRoundResult *r = &ps->round.results[ps->next++];
 			VgStatus	st = VG_OK;
 
-			if (!vg_visited_add(&so->returned, c.id, &st))
+			if (!vg_visited_add(&so->returned, r->id, &st))
 				continue;
-			/* every result had its distance computed, which cached it */
-			e = VgNodeCacheGet(ps->cache, c.id);
-			if (e == NULL)
-				elog(ERROR, "vecgraph search result %u was not cached", c.id);
-			if (e->flags & VG_NODE_DELETED)
-				continue;
-			ps->head_tid = e->heaptid;
-			ps->head_error = e->error;
-			ps->head_norm = e->norm;
-			*out = c;
+			ps->head = *r;
+			out->id = r->id;
+			out->distance = r->distance;
 			return true;
 		}
-		if (ps->final || so->n_returned >= vg_max_scan_tuples || !RoomToWiden(so))
+		if (ps->round.final || so->n_returned >= vg_max_scan_tuples || !RoomToWiden(so))
 			return false;
 		CHECK_FOR_INTERRUPTS();
-		so->counts.n[VG_STAT_ROUNDS]++;
-		SearchPartition(so, ps, (int) Min((int64) ps->ef * 2,
-										  (int64) MaxAllocSize / (4 * sizeof(VgCandidate))));
+		Widen(scan, so, stream);
 	}
-}
-
-/* Adds partition part to this participant's set and searches it. */
-static void
-TakePartition(VgScanOpaque so, int part)
-{
-	VgPartScan *ps = &so->parts[so->nparts++];
-
-	MemSet(ps, 0, sizeof(VgPartScan));
-	ps->partition = part;
-	SearchPartition(so, ps, Max(vg_ef_search, 1));
 }
 
 /*
  * Claims and searches this participant's partitions: all of them in a
- * serial scan; one at a time from the shared counter in a parallel one.
+ * serial scan, shared with the search workers when they can help; one at a
+ * time from the shared counter in a parallel one.
  */
 static void
 StartScan(IndexScanDesc scan, VgScanOpaque so)
 {
 	int			partitions = so->store.shape.partitions;
+	int			ef = Max(vg_ef_search, 1);
 
 	so->query = PrepareQuery(scan, so);
 	if (vg_visited_init(&so->returned, 64, VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
 		elog(ERROR, "out of memory");
-	so->parts = palloc(sizeof(VgPartScan) * partitions);
+	so->parts = palloc0(sizeof(VgPartScan) * partitions);
+	so->may_share = scan->parallel_scan == NULL;
 	if (scan->parallel_scan == NULL)
 	{
+		VgRound    *rounds = palloc(sizeof(VgRound) * partitions);
+
 		so->counts.n[VG_STAT_SCANS]++;
 		for (int part = 0; part < partitions; part++)
-			TakePartition(so, part);
+			NewRound(&rounds[part], part, ef);
+		SearchRounds(scan, so, rounds, partitions);
+		for (int part = 0; part < partitions; part++)
+			so->parts[so->nparts++].round = rounds[part];
+		pfree(rounds);
 	}
 	else
 	{
@@ -319,10 +403,15 @@ StartScan(IndexScanDesc scan, VgScanOpaque so)
 			so->counts.n[VG_STAT_PARALLEL_SCANS]++;
 		}
 		while ((part = pg_atomic_fetch_add_u32(&shared->next_partition, 1)) < (uint32) partitions)
-			TakePartition(so, (int) part);
+		{
+			VgPartScan *ps = &so->parts[so->nparts++];
+
+			NewRound(&ps->round, (int) part, ef);
+			VgSearchRound(&so->store, so->query, &ps->round);
+		}
 	}
 	if (so->nparts > 0 &&
-		vg_loser_tree_init(&so->tree, so->nparts, NextOfPartition, so,
+		vg_loser_tree_init(&so->tree, so->nparts, NextOfPartition, scan,
 						   VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
 		elog(ERROR, "out of memory");
 	so->started = true;
@@ -371,8 +460,8 @@ static void
 ReturnRow(IndexScanDesc scan, VgScanOpaque so, VgCandidate c, const VgPartScan *ps)
 {
 	const VgShape *shape = &so->store.shape;
-	ItemPointerData tid = ps->head_tid;
-	bool		inexact = shape->storage == VG_STORAGE_HALF && ps->head_error > 0.0f;
+	ItemPointerData tid = ps->head.heaptid;
+	bool		inexact = shape->storage == VG_STORAGE_HALF && ps->head.error > 0.0f;
 
 	CheckHeapTid(scan, so, c.id, &tid);
 	scan->xs_heaptid = tid;
@@ -382,7 +471,7 @@ ReturnRow(IndexScanDesc scan, VgScanOpaque so, VgCandidate c, const VgPartScan *
 		scan->xs_orderbyvals[0] =
 			Float8GetDatum(VgHalfLowerBound(shape, c.distance,
 											((VgHalfQuery *) so->query)->norm,
-											ps->head_error, ps->head_norm));
+											ps->head.error, ps->head.norm));
 	else
 		scan->xs_orderbyvals[0] = Float8GetDatum(OperatorDistance(shape->metric, c.distance));
 	scan->xs_orderbynulls[0] = false;
@@ -415,7 +504,7 @@ vggettuple(IndexScanDesc scan, ScanDirection dir)
 		StartScan(scan, so);
 	/*
 	 * The tree refills the popped stream only at the next pop, so its
-	 * head_tid is still the popped row's, and a LIMIT that stops here never
+	 * head is still the popped row's, and a LIMIT that stops here never
 	 * starts a wider round.
 	 */
 	if (so->nparts > 0 && vg_loser_tree_pop(&so->tree, &c, &stream))

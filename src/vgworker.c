@@ -241,27 +241,31 @@ VgWorkerInit(void)
 }
 
 /*
- * Leaves the database when another session holds a lock on it that a new
- * connection would wait for: DROP DATABASE and the like, which wait for
- * the others to leave.  Reads the lock table only.
+ * Does another session hold a lock on this database that a new connection
+ * would wait for?  DROP DATABASE and the like take one, then wait for the
+ * other sessions to leave.  Reads the lock table only.
  */
-void
-VgLeaveIfDatabaseWanted(void)
+bool
+VgDatabaseWanted(void)
 {
 	LOCKTAG		tag;
 	int			n = 0;
 
-	if (my_slot == NULL)
-		return;
 	SET_LOCKTAG_OBJECT(tag, InvalidOid, DatabaseRelationId, MyDatabaseId, 0);
 	(void) GetLockConflicts(&tag, RowExclusiveLock, &n);
-	if (n > 0)
-	{
-		ereport(LOG,
-				(errmsg("vecgraph maintenance worker leaves database \"%s\": another session wants it to itself",
-						my_dbname)));
-		proc_exit(0);
-	}
+	return n > 0;
+}
+
+/* In a maintenance worker, leaves the database when another session wants it. */
+void
+VgLeaveIfDatabaseWanted(void)
+{
+	if (my_slot == NULL || !VgDatabaseWanted())
+		return;
+	ereport(LOG,
+			(errmsg("vecgraph maintenance worker leaves database \"%s\": another session wants it to itself",
+					my_dbname)));
+	proc_exit(0);
 }
 
 /* Superusers and members of vecgraph_maintainer control the worker. */

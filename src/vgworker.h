@@ -23,6 +23,7 @@ extern int	vg_worker_recall_sample;
 #define VG_MAINTAINER_ROLE "vecgraph_maintainer"
 
 extern void VgWorkerInit(void);
+extern bool VgDatabaseWanted(void);
 extern void VgLeaveIfDatabaseWanted(void);
 extern bool VgIsMaintainer(void);
 extern bool VgCanSeeIndexStats(Oid heapoid);
