@@ -8,7 +8,7 @@
 #   make soak       the five-minute soak test (its 30 s version is in make test)
 
 EXTENSION = vecgraph
-EXTVERSION = 0.5.0
+EXTVERSION = 0.6.0
 MODULE_big = vecgraph
 
 OBJS = \
@@ -80,7 +80,9 @@ DATA = \
 	install/$(EXTENSION)--0.3.0.sql \
 	install/$(EXTENSION)--0.3.0--0.4.0.sql \
 	install/$(EXTENSION)--0.4.0.sql \
-	install/$(EXTENSION)--0.4.0--0.5.0.sql
+	install/$(EXTENSION)--0.4.0--0.5.0.sql \
+	install/$(EXTENSION)--0.5.0.sql \
+	install/$(EXTENSION)--0.5.0--0.6.0.sql
 
 REGRESS = \
 	vector_io \
@@ -141,7 +143,7 @@ $(OBJS): $(wildcard $(srcdir)/src/*.h $(srcdir)/src/core/*.h)
 # .SECONDARY, and make does not remake a missing secondary file for its own
 # sake, so a stamp per setting was never created when the setting changed.
 VG_HOOKS_STAMP = .vg-test-hooks
-src/vgtesthooks.o: $(VG_HOOKS_STAMP)
+src/vgtesthooks.o src/vgsearchpool.o: $(VG_HOOKS_STAMP)
 $(VG_HOOKS_STAMP): FORCE
 	@echo $(VG_TEST_HOOKS) | cmp -s - $@ || echo $(VG_TEST_HOOKS) > $@
 .PHONY: FORCE

@@ -18,9 +18,11 @@
 #                              "--markdown docs/benchmarks.md")
 #     build    the core's standalone HNSW build on 1 .. nproc threads
 #              (test/bench/build_bench, Fashion-MNIST)
-#     scan     serial against parallel scans over partitioned indexes
-#              (test/bench/scan_bench.py; VG_SCAN_ARGS passes arguments,
-#              default 1,000,000 x 128)
+#     scan     serial scans against Gather Merge and the search workers
+#              over partitioned indexes (test/bench/scan_bench.py;
+#              VG_SCAN_ARGS passes arguments, default 1,000,000 x 128); the
+#              cluster preloads vecgraph with as many search workers as the
+#              largest --workers value, and the maintenance worker off
 #     insert   single-row INSERT throughput as the index grows to 1,000,000
 #              rows (test/bench/insert_bench.py; VG_INSERT_ARGS passes
 #              arguments)
@@ -75,12 +77,25 @@ datasets.exact_ground_truth(tr, te[:1000], 10, 'fashion-mnist-1000').astype(np.i
 
 bench_scan()
 {
-	local args=()
+	local args=() workers=1 pool=0 i w
 	vg_require_packages "${VG_BASE_PACKAGES[@]}" python3 python3-numpy python3-psycopg2 \
 		python3-faiss libopenblas0-pthread
 	[ -n "${VG_SCAN_ARGS:-}" ] && read -r -a args <<<"$VG_SCAN_ARGS"
+	# the search workers' pool exists only with vecgraph preloaded; it gets
+	# as many workers as the largest --workers value (scan_bench.py's default 1)
+	for i in "${!args[@]}"; do
+		case ${args[$i]} in
+			--workers) workers=${args[$((i + 1))]:-1} ;;
+			--workers=*) workers=${args[$i]#--workers=} ;;
+		esac
+	done
+	for w in ${workers//,/ }; do
+		[ "$w" -gt "$pool" ] && pool=$w
+	done
 	vg_build_and_install
-	vg_start_cluster
+	VG_EXTRA_CONF="shared_preload_libraries = 'vecgraph'
+vecgraph.search_workers = $pool
+vecgraph.maintenance = off" vg_start_cluster
 	"$PY" "$VG_ROOT/test/bench/scan_bench.py" "${args[@]}"
 }
 

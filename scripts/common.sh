@@ -95,7 +95,9 @@ vg_ensure_test_user()
 # vg_start_cluster: a throwaway cluster in a new temporary directory,
 # reachable only through a Unix socket there (so it cannot clash with any
 # other server's port).  Sets VG_TMP, PGHOST, PGPORT, PGUSER, PGDATABASE and
-# arranges for the cluster to be stopped and removed on exit.
+# arranges for the cluster to be stopped and removed on exit.  VG_EXTRA_CONF,
+# when set, is appended to postgresql.conf (lines such as
+# "shared_preload_libraries = 'vecgraph'").
 vg_start_cluster()
 {
 	vg_ensure_test_user
@@ -115,6 +117,7 @@ shared_buffers = '${VG_SHARED_BUFFERS:-512MB}'
 maintenance_work_mem = '1GB'
 max_worker_processes = 16
 CONF
+	[ -z "${VG_EXTRA_CONF:-}" ] || printf '%s\n' "$VG_EXTRA_CONF" >>"$VG_TMP/data/postgresql.conf"
 	vg_as_user pg_ctl -D "$VG_TMP/data" -l "$VG_TMP/server.log" -w start >/dev/null ||
 		{ cat "$VG_TMP/server.log" >&2; vg_die "the test server did not start"; }
 	export PGHOST="$VG_TMP" PGPORT=5432 PGUSER=postgres PGDATABASE=postgres

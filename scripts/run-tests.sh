@@ -66,6 +66,18 @@ run_regress regress
 # parallel worker.
 vg_say "pg_regress with force_parallel_mode = regress"
 run_regress regress-parallel "-c force_parallel_mode=regress"
+# And again with vecgraph preloaded and its search workers taking every
+# round of every scan they can (a test build's setting), so that the suites'
+# scans run through the pool (src/vgsearchpool.c).
+vg_say "pg_regress with search workers"
+cat >>"$VG_TMP/data/postgresql.conf" <<CONF
+shared_preload_libraries = 'vecgraph'
+vecgraph.search_workers = 2
+vecgraph.maintenance = off
+CONF
+vg_as_user pg_ctl -D "$VG_TMP/data" -l "$VG_TMP/server.log" -w restart >/dev/null ||
+	{ cat "$VG_TMP/server.log" >&2; vg_die "the test server did not restart"; }
+run_regress regress-workers "-c vecgraph.test_leave_rounds_to_workers=on"
 
 if compgen -G "$VG_ROOT/test/t/*.pl" >/dev/null; then
 	vg_say "TAP tests"

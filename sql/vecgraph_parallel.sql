@@ -18,7 +18,30 @@ CREATE INDEX ON pitems USING vecgraph (v) WITH (partitions = 0);
 CREATE INDEX ON pitems USING vecgraph (v) WITH (partitions = 65);
 CREATE INDEX ON pitems USING vecgraph (v) WITH (partitions = 'many');
 
+-- With the default costs, no query shape of the calibration (docs/index.md,
+-- "Parallel scans") is planned in parallel: starting a worker costs more
+-- than it saves.  20,000 rows cost as 1,000,000 would at these breadths.
+SET max_parallel_workers_per_gather = 2;
+SET min_parallel_index_scan_size = 0;
+SELECT ef, k, e.workers, e.parallel_cost > e.serial_cost AS serial_cheaper
+FROM (VALUES (40, 10), (200, 100), (1000, 1000)) s(ef, k), vecgraph_explain_parallel('pitems_v', k, ef) e;
+SET vecgraph.ef_search = 40;
+EXPLAIN (COSTS OFF) SELECT id FROM pitems ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 10;
+EXPLAIN (COSTS OFF) SELECT id FROM pitems WHERE id % 100 = 0 ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 10;
+SET vecgraph.ef_search = 200;
+EXPLAIN (COSTS OFF) SELECT id FROM pitems ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 100;
+SET vecgraph.ef_search = 1000;
+EXPLAIN (COSTS OFF) SELECT id FROM pitems ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 1000;
+-- ... not even with PostgreSQL's parallel costs at zero: the worker start
+-- (vecgraph.parallel_worker_start_cost) is still priced
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+EXPLAIN (COSTS OFF) SELECT id FROM pitems ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 1000;
+SELECT parallel_cost > serial_cost AS parallel_dearer FROM vecgraph_explain_parallel('pitems_v', 1000, 1000);
+RESET ALL;
+
 -- with parallel costs forced down, a Gather Merge over a Parallel Index Scan
+SET vecgraph.parallel_worker_start_cost = 0;
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_index_scan_size = 0;

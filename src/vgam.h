@@ -480,6 +480,7 @@ extern int	vg_ef_search;
 extern int	vg_max_scan_tuples;
 extern bool vg_reuse_distances;
 extern bool vg_enable_parallel_scan;
+extern double vg_parallel_worker_start_cost;
 extern void VgInstallPlannerHook(void);
 extern void VgInstallPathsHook(void);
 extern void VgInstallFdwHook(void);

@@ -18,6 +18,7 @@
 #include "postgres.h"
 
 #include "commands/explain.h"
+#include "fmgr.h"
 #include "executor/instrument.h"
 #include "optimizer/planner.h"
 #include "portability/instr_time.h"
@@ -88,4 +89,16 @@ VgInstallExplainHook(void)
 {
 	prev_explain_hook = ExplainOneQuery_hook;
 	ExplainOneQuery_hook = VgExplainOneQuery;
+}
+
+/*
+ * vecgraph_search_worker_rounds(): partition rounds the search workers
+ * searched for this backend's scans since it started;
+ * vecgraph_benchmark_parallel() tells by it whether the pool took part.
+ */
+PG_FUNCTION_INFO_V1(vecgraph_search_worker_rounds);
+Datum
+vecgraph_search_worker_rounds(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(vg_pool_tally.rounds_by_workers);
 }

@@ -125,6 +125,11 @@ VgDefineSettings(void)
 							 NULL,
 							 &vg_enable_parallel_scan, true,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomRealVariable("vecgraph.parallel_worker_start_cost",
+							 "Sets the planner's estimate of starting one parallel worker for a vecgraph scan.",
+							 "In the units of a vecgraph search's cost; added per worker to parallel_setup_cost.",
+							 &vg_parallel_worker_start_cost, 350, 0, 1e9,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("vecgraph.reuse_distances",
 							 "Lets queries reuse the distances a vecgraph index scan computed.",
 							 "When off, ORDER BY distance expressions are computed again for each row returned.",

@@ -136,6 +136,10 @@ typedef struct PoolJob
 	TimestampTz posted_at;
 	TimestampTz first_claim_at; /* by a worker; 0 before */
 	pg_atomic_uint32 next_item;
+#ifdef VG_TEST_HOOKS
+	int			test_delay_ms;
+	bool		test_error;
+#endif
 	/* the first error a worker met, under the pool's mutex */
 	int			sqlerrcode;
 	char		message[256];
@@ -158,6 +162,20 @@ typedef struct PoolShared
 	TimestampTz start_failed_at;
 	PoolWorker	workers[FLEXIBLE_ARRAY_MEMBER];
 } PoolShared;
+
+#ifdef VG_TEST_HOOKS
+/*
+ * Test builds only: the backend leaves every round, even a single one, to
+ * the workers (taking only what they give back or leave), so that the
+ * regression suites run their scans through the workers; and a worker can
+ * be made to wait before an item or to fail in it.
+ */
+static bool test_leave_to_workers = false;
+static int	test_worker_delay_ms = 0;
+static bool test_worker_error = false;
+#else
+#define test_leave_to_workers false
+#endif
 
 static bool pool_requested = false; /* preloaded with search_workers > 0 */
 static int	pool_slots = 0;
@@ -255,6 +273,20 @@ VgSearchPoolInit(void)
 							"after each job; 0 turns polling off.",
 							&vg_search_worker_spin, 1000, 0, 100000,
 							PGC_SIGHUP, 0, NULL, NULL, NULL);
+#ifdef VG_TEST_HOOKS
+	DefineCustomBoolVariable("vecgraph.test_leave_rounds_to_workers",
+							 "Test builds: scans leave their rounds to the search workers.",
+							 NULL, &test_leave_to_workers, false,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("vecgraph.test_search_worker_delay",
+							"Test builds: a search worker waits this long before each item.",
+							NULL, &test_worker_delay_ms, 0, 0, 600000,
+							PGC_USERSET, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomBoolVariable("vecgraph.test_search_worker_error",
+							 "Test builds: a search worker fails in each item.",
+							 NULL, &test_worker_error, false,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+#endif
 	if (!process_shared_preload_libraries_in_progress || vg_search_workers == 0)
 		return;
 	pool_requested = true;
@@ -279,7 +311,7 @@ VgSearchPoolMayHelp(Relation index, int nrounds)
 {
 	PoolShared *p;
 
-	if (nrounds < 2 || !Usable(index) || (p = Pool()) == NULL)
+	if (nrounds < (test_leave_to_workers ? 1 : 2) || !Usable(index) || (p = Pool()) == NULL)
 		return false;
 	for (int i = 0; i < pool_slots; i++)
 		if (p->workers[i].ready && p->workers[i].dboid == MyDatabaseId &&
@@ -389,6 +421,10 @@ WriteJob(PoolJob *job, int jobno, Relation index, const void *query, Size query_
 	job->sqlerrcode = 0;
 	job->message[0] = '\0';
 	job->first_claim_at = 0;
+#ifdef VG_TEST_HOOKS
+	job->test_delay_ms = test_worker_delay_ms;
+	job->test_error = test_worker_error;
+#endif
 	pg_atomic_init_u32(&job->next_item, 0);
 	for (int i = 0; i < n; i++)
 	{
@@ -557,6 +593,9 @@ AwaitItems(PoolJob *job, int jobno, VgStore store, const void *query, VgRound *r
 				pending = true;
 		if (!pending)
 			return;
+		/* workers that could not open the index leave their items unclaimed */
+		if (((volatile PoolJob *) job)->assigned == 0)
+			SearchOwnShare(job, store, query, rounds);
 		if (++polls % 64 != 0 || GetCurrentTimestamp() < poll_until)
 		{
 			pg_spin_delay();
@@ -583,7 +622,8 @@ VgSearchRounds(Relation index, VgStore store, const void *query, Size query_byte
 	int			workers = 0;
 	PoolJob    *job;
 
-	if (!Usable(index) || nrounds < 2 || Pool() == NULL || (jobno = TakeJobSlot()) < 0)
+	if (!Usable(index) || nrounds < (test_leave_to_workers ? 1 : 2) || Pool() == NULL ||
+		(jobno = TakeJobSlot()) < 0)
 	{
 		for (int i = 0; i < nrounds; i++)
 			VgSearchRound(store, query, &rounds[i]);
@@ -595,14 +635,15 @@ VgSearchRounds(Relation index, VgStore store, const void *query, Size query_byte
 		if (Fits(job, query_bytes, rounds, nrounds))
 		{
 			WriteJob(job, jobno, index, query, query_bytes, rounds, nrounds);
-			workers = AssignWorkers(jobno, Min(nrounds - 1, max_parallel_workers_per_gather));
+			workers = AssignWorkers(jobno, Min(Max(nrounds - 1, 1), max_parallel_workers_per_gather));
 		}
 		if (workers == 0)
 			for (int i = 0; i < nrounds; i++)
 				VgSearchRound(store, query, &rounds[i]);
 		else
 		{
-			SearchOwnShare(job, store, query, rounds);
+			if (!test_leave_to_workers)
+				SearchOwnShare(job, store, query, rounds);
 			AwaitItems(job, jobno, store, query, rounds);
 			if (job->first_claim_at != 0)
 			{
@@ -709,6 +750,19 @@ SearchItems(PoolJob *job, int jobno, MemoryContext cxt)
 		item->worker = my_slot;
 		item->worker_pid = MyProcPid;
 		pg_atomic_write_u32(&item->state, ITEM_CLAIMED);
+#ifdef VG_TEST_HOOKS
+		for (int ms = 0; ms < job->test_delay_ms && !job->closed; ms++)
+		{
+			CHECK_FOR_INTERRUPTS();
+			pgstat_report_wait_start(WAIT_EVENT_PG_SLEEP);
+			pg_usleep(1000);
+			pgstat_report_wait_end();
+		}
+		if (job->test_error)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("vecgraph test: search worker fails in partition %d", item->partition)));
+#endif
 		r.partition = item->partition;
 		r.ef = item->ef;
 		r.results = (VgRoundResult *) (JobData(jobno) + item->offset);
