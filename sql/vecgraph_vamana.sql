@@ -148,6 +148,7 @@ SET vecgraph.enable_parallel_scan = off;
 CREATE TEMP TABLE vm_serial AS SELECT qid, vm_knn(q) AS ids FROM vm_pq;
 RESET vecgraph.enable_parallel_scan;
 SET parallel_setup_cost = 0;
+SET vecgraph.parallel_worker_start_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_index_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;

@@ -72,6 +72,7 @@ typedef struct VgScanOpaqueData
 	VgPartScan *parts;			/* the partitions this participant searches */
 	VgLoserTree tree;			/* merging their streams */
 	bool		may_share;		/* may hand rounds to search workers */
+	Size		round_bytes;	/* results of the rounds in use */
 	VgVisited	returned;		/* node ids yielded so far */
 	int64		n_returned;
 	bool		warned_memory;	/* the work_mem NOTICE was given */
@@ -145,6 +146,7 @@ vgrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int nord
 	so->nparts = 0;
 	so->parts = NULL;
 	so->n_returned = 0;
+	so->round_bytes = 0;
 	so->warned_memory = false;
 	so->store.cache = NULL;
 }
@@ -183,6 +185,10 @@ PrepareQuery(IndexScanDesc scan, VgScanOpaque so)
 void
 VgSearchRound(VgStore store, const void *query, VgRound *r)
 {
+	MemoryContext round_cxt = AllocSetContextCreate(CurrentMemoryContext,
+													"vecgraph search round",
+													ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(round_cxt);
 	VgSearchScratch scratch;
 	VgCandidate *found = palloc(sizeof(VgCandidate) * r->ef);
 	/* a search sees about ef * m nodes; the cache grows if it sees more */
@@ -221,9 +227,21 @@ VgSearchRound(VgStore store, const void *query, VgRound *r)
 		out->norm = e->norm;
 	}
 	r->final = n < r->ef;
-	vg_search_scratch_free(&scratch);
-	VgNodeCacheFree(cache);
-	pfree(found);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(round_cxt);
+}
+
+/*
+ * The memory a round of breadth ef takes while it runs: its results, its
+ * candidates and visited set, and its node cache (about ef * m nodes, each
+ * with its level-0 list).
+ */
+static Size
+RoundBytes(const VgShape *shape, int ef)
+{
+	Size		node = sizeof(VgCachedNode) + sizeof(VgNodeId) * shape->m0 + 2 * sizeof(uint32);
+
+	return (Size) ef * (sizeof(VgRoundResult) + 4 * sizeof(VgCandidate) + shape->m * node);
 }
 
 static void
@@ -249,19 +267,29 @@ SearchRounds(IndexScanDesc scan, VgScanOpaque so, VgRound *rounds, int n)
 }
 
 /*
- * May a partition search again, twice as wide?  A round's memory (results,
+ * May a partition search again, at breadth ef?  A round's memory (results,
  * visited set, node cache) grows with its breadth, and a scan's state is
  * bounded by work_mem: when the next round would pass it, the scan stops
  * widening and says so once, rather than growing without bound under a
- * selective filter.
+ * selective filter.  The count is of what the scan holds -- its rounds'
+ * results and the set of nodes returned -- not of the rounds searched
+ * ahead, so that a scan stops where a serial scan would, wherever its
+ * rounds were searched.
  */
 static bool
-RoomToWiden(VgScanOpaque so)
+FitsWorkMem(VgScanOpaque so, Size more)
 {
-	Size		used = MemoryContextMemAllocated(so->cxt, true);
+	Size		used = so->round_bytes +
+		sizeof(VgNodeId) * ((Size) so->returned.mask + 1) +
+		sizeof(VgPartScan) * so->nparts;
 
-	/* a round twice as wide needs about twice the memory of this one */
-	if (used * 2 <= (Size) work_mem * 1024)
+	return used + more <= (Size) work_mem * 1024;
+}
+
+static bool
+RoomToWiden(VgScanOpaque so, int ef)
+{
+	if (FitsWorkMem(so, RoundBytes(&so->store.shape, ef)))
 		return true;
 	if (!so->warned_memory)
 		ereport(NOTICE,
@@ -298,6 +326,7 @@ Widen(IndexScanDesc scan, VgScanOpaque so, int s)
 	int			n = 0;
 
 	so->counts.n[VG_STAT_ROUNDS]++;
+	so->round_bytes += sizeof(VgRoundResult) * (ef - ps->round.ef);
 	pfree(ps->round.results);
 	ps->next = 0;
 	if (ps->ahead.ef == ef)
@@ -316,7 +345,9 @@ Widen(IndexScanDesc scan, VgScanOpaque so, int s)
 			VgPartScan *other = &so->parts[q];
 
 			if (q == s || other->round.final || other->round.ef != ps->round.ef ||
-				other->ahead.ef != 0)
+				other->ahead.ef != 0 ||
+				!FitsWorkMem(so, RoundBytes(&so->store.shape, ef) +
+							 sizeof(VgRoundResult) * ef * (n + 1)))
 				continue;
 			NewRound(&rounds[n], other->round.partition, ef);
 			owner[n++] = q;
@@ -355,7 +386,8 @@ NextOfPartition(void *arg, int stream, VgCandidate *out)
 			out->distance = r->distance;
 			return true;
 		}
-		if (ps->round.final || so->n_returned >= vg_max_scan_tuples || !RoomToWiden(so))
+		if (ps->round.final || so->n_returned >= vg_max_scan_tuples ||
+			!RoomToWiden(so, WiderEf(ps->round.ef)))
 			return false;
 		CHECK_FOR_INTERRUPTS();
 		Widen(scan, so, stream);
@@ -388,6 +420,7 @@ StartScan(IndexScanDesc scan, VgScanOpaque so)
 		SearchRounds(scan, so, rounds, partitions);
 		for (int part = 0; part < partitions; part++)
 			so->parts[so->nparts++].round = rounds[part];
+		so->round_bytes = sizeof(VgRoundResult) * ef * partitions;
 		pfree(rounds);
 	}
 	else
@@ -407,6 +440,7 @@ StartScan(IndexScanDesc scan, VgScanOpaque so)
 			VgPartScan *ps = &so->parts[so->nparts++];
 
 			NewRound(&ps->round, (int) part, ef);
+			so->round_bytes += sizeof(VgRoundResult) * ef;
 			VgSearchRound(&so->store, so->query, &ps->round);
 		}
 	}

@@ -153,6 +153,7 @@ typedef struct PoolWorker
 	bool		ready;			/* connected, with procno set */
 	int			procno;
 	int			job;			/* assigned job, or -1 */
+	bool		retire;			/* another database needs the slot */
 	TimestampTz asked_at;		/* when its start was asked for */
 } PoolWorker;
 
@@ -338,8 +339,21 @@ ReserveSlot(TimestampTz now)
 			w->pid = 0;
 			w->ready = false;
 			w->job = -1;
+			w->retire = false;
 			w->asked_at = now;
 			return i;
+		}
+	}
+	/* none free: an idle worker of another database makes room */
+	for (int i = 0; i < pool_slots; i++)
+	{
+		PoolWorker *w = &pool->workers[i];
+
+		if (w->dboid != MyDatabaseId && w->ready && w->job < 0 && !w->retire)
+		{
+			w->retire = true;
+			SetLatch(LatchOf(w->procno));
+			break;
 		}
 	}
 	return -1;
@@ -926,7 +940,7 @@ VgSearchWorkerMain(Datum arg)
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 		}
-		if (VgDatabaseWanted() ||
+		if (me->retire || VgDatabaseWanted() ||
 			TimestampDifferenceExceeds(idle_since, GetCurrentTimestamp(), VG_POOL_IDLE_EXIT_MS))
 			proc_exit(0);
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
