@@ -258,11 +258,6 @@ LatchOf(int procno)
 void
 VgSearchPoolInit(void)
 {
-	DefineCustomIntVariable("vecgraph.search_workers",
-							"Sets how many search workers the server may run (needs vecgraph preloaded).",
-							"Search workers search a scan's partitions beside the backend; 0 turns them off.",
-							&vg_search_workers, 2, 0, 64,
-							PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("vecgraph.enable_search_workers",
 							 "Lets scans share their partition searches with the search workers.",
 							 NULL, &vg_enable_search_workers, true,
@@ -288,7 +283,15 @@ VgSearchPoolInit(void)
 							 NULL, &test_worker_error, false,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 #endif
-	if (!process_shared_preload_libraries_in_progress || vg_search_workers == 0)
+	/* a PGC_POSTMASTER setting can only be defined while preloading */
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+	DefineCustomIntVariable("vecgraph.search_workers",
+							"Sets how many search workers the server may run (needs vecgraph preloaded).",
+							"Search workers search a scan's partitions beside the backend; 0 turns them off.",
+							&vg_search_workers, 2, 0, 64,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	if (vg_search_workers == 0)
 		return;
 	pool_requested = true;
 	pool_slots = vg_search_workers;
