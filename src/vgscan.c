@@ -8,6 +8,10 @@
  *	  An index holds one graph per partition.  A scan searches each of its
  *	  partitions with breadth vecgraph.ef_search, and merges their ordered
  *	  result streams with a tournament (loser) tree, O(log P) per row.
+ *	  A search of one partition at one breadth is a round; a serial scan
+ *	  shares its rounds with idle search workers (vgsearchpool.c), and
+ *	  while they are idle, a partition that must widen has the other
+ *	  partitions' next rounds searched ahead of need with it.
  *	  When a partition's stream runs dry while the caller still wants rows
  *	  -- a WHERE clause rejected some, or LIMIT exceeds ef_search -- that
  *	  partition alone is searched again with twice the breadth and yields
@@ -258,12 +262,8 @@ NewRound(VgRound *r, int partition, int ef)
 static void
 SearchRounds(IndexScanDesc scan, VgScanOpaque so, VgRound *rounds, int n)
 {
-	if (so->may_share && n > 1)
-		VgSearchRounds(scan->indexRelation, &so->store, so->query,
-					   VgQueryBytes(&so->store.shape), rounds, n);
-	else
-		for (int i = 0; i < n; i++)
-			VgSearchRound(&so->store, so->query, &rounds[i]);
+	VgSearchRounds(scan->indexRelation, &so->store, so->query,
+				   VgQueryBytes(&so->store.shape), rounds, n, so->may_share);
 }
 
 /*

@@ -299,6 +299,13 @@ VgSearchPoolInit(void)
 	shmem_request_hook = RequestShmem;
 }
 
+/* The fewest rounds worth a job: two (the backend searches one itself). */
+static int
+MinRounds(void)
+{
+	return test_leave_to_workers ? 1 : 2;
+}
+
 /* May this backend share a scan of index with the pool at all? */
 static bool
 Usable(Relation index)
@@ -315,7 +322,7 @@ VgSearchPoolMayHelp(Relation index, int nrounds)
 {
 	PoolShared *p;
 
-	if (nrounds < (test_leave_to_workers ? 1 : 2) || !Usable(index) || (p = Pool()) == NULL)
+	if (nrounds < MinRounds() || !Usable(index) || (p = Pool()) == NULL)
 		return false;
 	for (int i = 0; i < pool_slots; i++)
 		if (p->workers[i].ready && p->workers[i].dboid == MyDatabaseId &&
@@ -626,24 +633,31 @@ AwaitItems(PoolJob *job, int jobno, VgStore store, const void *query, VgRound *r
 	}
 }
 
+static void
+SearchAllHere(VgStore store, const void *query, VgRound *rounds, int nrounds)
+{
+	for (int i = 0; i < nrounds; i++)
+		VgSearchRound(store, query, &rounds[i]);
+}
+
 /*
  * Searches rounds, sharing them with idle search workers of this database
- * when there are any, in this process otherwise.  Each round's results go
- * to its results array, as VgSearchRound would leave them.
+ * when share is true and there are any, in this process otherwise.  Each
+ * round's results go to its results array, as VgSearchRound would leave
+ * them.
  */
 void
 VgSearchRounds(Relation index, VgStore store, const void *query, Size query_bytes,
-			   VgRound *rounds, int nrounds)
+			   VgRound *rounds, int nrounds, bool share)
 {
 	volatile int jobno;
 	int			workers = 0;
 	PoolJob    *job;
 
-	if (!Usable(index) || nrounds < (test_leave_to_workers ? 1 : 2) || Pool() == NULL ||
+	if (!share || nrounds < MinRounds() || !Usable(index) || Pool() == NULL ||
 		(jobno = TakeJobSlot()) < 0)
 	{
-		for (int i = 0; i < nrounds; i++)
-			VgSearchRound(store, query, &rounds[i]);
+		SearchAllHere(store, query, rounds, nrounds);
 		return;
 	}
 	job = &pool_jobs[jobno];
@@ -655,8 +669,7 @@ VgSearchRounds(Relation index, VgStore store, const void *query, Size query_byte
 			workers = AssignWorkers(jobno, Min(Max(nrounds - 1, 1), max_parallel_workers_per_gather));
 		}
 		if (workers == 0)
-			for (int i = 0; i < nrounds; i++)
-				VgSearchRound(store, query, &rounds[i]);
+			SearchAllHere(store, query, rounds, nrounds);
 		else
 		{
 			if (!test_leave_to_workers)
