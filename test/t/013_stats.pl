@@ -108,6 +108,7 @@ is($s->{rounds}, '0', 'no round past the first, with LIMIT within ef_search');
 my $parallel = q{
 	SET enable_seqscan = off;
 	SET parallel_setup_cost = 0;
+	SET vecgraph.parallel_worker_start_cost = 0;
 	SET parallel_tuple_cost = 0;
 	SET min_parallel_index_scan_size = 0;
 	SET max_parallel_workers_per_gather = 2;
