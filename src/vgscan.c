@@ -258,12 +258,16 @@ NewRound(VgRound *r, int partition, int ef)
 	r->final = false;
 }
 
-/* Searches rounds, sharing them with the search workers where allowed. */
+/*
+ * Searches rounds, sharing them with the search workers where allowed; the
+ * rounds after the first required are searched only by idle workers, and
+ * come back with ef 0 when none did (VgSearchRounds).
+ */
 static void
-SearchRounds(IndexScanDesc scan, VgScanOpaque so, VgRound *rounds, int n)
+SearchRounds(IndexScanDesc scan, VgScanOpaque so, VgRound *rounds, int n, int required)
 {
 	VgSearchRounds(scan->indexRelation, &so->store, so->query,
-				   VgQueryBytes(&so->store.shape), rounds, n, so->may_share);
+				   VgQueryBytes(&so->store.shape), rounds, n, required, so->may_share);
 }
 
 /*
@@ -311,8 +315,10 @@ WiderEf(int ef)
 /*
  * Replaces stream s's used-up round by one twice as wide: the one searched
  * ahead if there is one, else a new search -- and while search workers
- * can take them, also the next rounds of the other partitions that are at
- * the same breadth and not exhausted, as they are likely to run dry too.
+ * are idle, also offers them the next rounds of the other partitions that
+ * are at the same breadth and not exhausted, as they are likely to run dry
+ * too (the backend itself searches only s's round; the pool's idleness is
+ * a hint, and a busy pool must not make a widening cost more).
  * A round's results depend only on the graph, the query and the breadth,
  * so searching it early changes no result.
  */
@@ -352,10 +358,15 @@ Widen(IndexScanDesc scan, VgScanOpaque so, int s)
 			NewRound(&rounds[n], other->round.partition, ef);
 			owner[n++] = q;
 		}
-	SearchRounds(scan, so, rounds, n);
+	SearchRounds(scan, so, rounds, n, 1);
 	ps->round = rounds[0];
 	for (int i = 1; i < n; i++)
-		so->parts[owner[i]].ahead = rounds[i];
+	{
+		if (rounds[i].ef == 0)
+			pfree(rounds[i].results);	/* no worker had time for it */
+		else
+			so->parts[owner[i]].ahead = rounds[i];
+	}
 	pfree(rounds);
 	pfree(owner);
 }
@@ -417,7 +428,7 @@ StartScan(IndexScanDesc scan, VgScanOpaque so)
 		so->counts.n[VG_STAT_SCANS]++;
 		for (int part = 0; part < partitions; part++)
 			NewRound(&rounds[part], part, ef);
-		SearchRounds(scan, so, rounds, partitions);
+		SearchRounds(scan, so, rounds, partitions, partitions);
 		for (int part = 0; part < partitions; part++)
 			so->parts[so->nparts++].round = rounds[part];
 		so->round_bytes = sizeof(VgRoundResult) * ef * partitions;

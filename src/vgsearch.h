@@ -68,6 +68,7 @@ extern void VgInstallExplainHook(void);
 
 extern bool VgSearchPoolMayHelp(Relation index, int nrounds);
 extern void VgSearchRounds(Relation index, struct VgStoreData *store, const void *query,
-						   Size query_bytes, VgRound *rounds, int nrounds, bool share);
+						   Size query_bytes, VgRound *rounds, int nrounds, int required,
+						   bool share);
 
 #endif							/* VGSEARCH_H */

@@ -37,12 +37,14 @@
  *	  are never shared.
  *
  *	  Failure: a worker's error is written into the job and raised by the
- *	  backend (a cancel of the worker only gives its item back).  A worker
- *	  that exits mid-item gives the item back from its exit callback; the
+ *	  backend.  A worker that exits mid-item (a cancel or terminate of the
+ *	  worker makes it exit) gives the item back from its exit callback; the
  *	  backend also checks, every 100 ms of waiting, that the workers it
  *	  waits on are alive.  A cancelled or failing backend closes its job,
  *	  and the job slot is free again when the last worker assigned to it
- *	  has left.  Workers stop taking items of a closed job.
+ *	  has left (a backend that exits with FATAL, skipping its error
+ *	  cleanup, closes it from an exit callback).  Workers stop taking items
+ *	  of a closed job.
  *
  *	  Lock order: the pool's spinlock guards the worker slots and the
  *	  jobs' bookkeeping (in use, closed, workers assigned); an item's state
@@ -189,6 +191,10 @@ static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static int	my_slot = -1;
 static int	my_item = -1;
 
+/* In a backend: the job slot it holds open, -1 if none (see CloseOpenJob) */
+static int	open_job = -1;
+static bool close_at_exit = false;
+
 PGDLLEXPORT void VgSearchWorkerMain(Datum arg);
 
 /* Two jobs a worker: a backend keeps its job until it has read every result. */
@@ -333,10 +339,16 @@ VgSearchPoolMayHelp(Relation index, int nrounds)
 
 /* ---- starting workers ---- */
 
-/* Reserves a free slot for a new worker of this database; -1 if none. */
+/*
+ * Reserves a free slot for a new worker of this database; -1 if none.
+ * Where none is free, asks an idle worker of another database to retire:
+ * *retiring is its procno (whose latch the caller sets once the spinlock
+ * is released), else -1.  Called under the pool's spinlock.
+ */
 static int
-ReserveSlot(TimestampTz now)
+ReserveSlot(TimestampTz now, int *retiring)
 {
+	*retiring = -1;
 	for (int i = 0; i < pool_slots; i++)
 	{
 		PoolWorker *w = &pool->workers[i];
@@ -362,7 +374,7 @@ ReserveSlot(TimestampTz now)
 		if (w->dboid != MyDatabaseId && w->ready && w->job < 0 && !w->retire)
 		{
 			w->retire = true;
-			SetLatch(LatchOf(w->procno));
+			*retiring = w->procno;
 			break;
 		}
 	}
@@ -473,6 +485,7 @@ AssignWorkers(int jobno, int want)
 	int			n = 0;
 	int			ours = 0;
 	int			start = -1;
+	int			retiring = -1;
 	TimestampTz now = GetCurrentTimestamp();
 
 	SpinLockAcquire(&pool->mutex);
@@ -493,10 +506,12 @@ AssignWorkers(int jobno, int want)
 	pool_jobs[jobno].posted_at = now;
 	if (ours < want &&
 		TimestampDifferenceExceeds(pool->start_failed_at, now, VG_POOL_RETRY_MS))
-		start = ReserveSlot(now);
+		start = ReserveSlot(now, &retiring);
 	SpinLockRelease(&pool->mutex);
 	for (int i = 0; i < n; i++)
 		SetLatch(LatchOf(assigned[i]));
+	if (retiring >= 0)
+		SetLatch(LatchOf(retiring));
 	if (start >= 0)
 		StartWorker(start);
 	return n;
@@ -513,22 +528,48 @@ CloseJob(int jobno)
 	if (job->assigned == 0)
 		job->in_use = false;
 	SpinLockRelease(&pool->mutex);
+	open_job = -1;
 }
 
-/* Claims and searches items until none is left; how many it searched. */
-static int
-SearchOwnShare(PoolJob *job, VgStore store, const void *query, VgRound *rounds)
+/*
+ * Exit callback of a backend that has posted jobs: a FATAL error
+ * (pg_terminate_backend, a lost client) exits without unwinding to
+ * VgSearchRounds' PG_FINALLY, and a job slot left open would never be
+ * freed.
+ */
+static void
+CloseOpenJob(int code, Datum arg)
+{
+	if (open_job >= 0)
+		CloseJob(open_job);
+}
+
+/*
+ * Searches round i in the backend if the caller needs it; a round the
+ * caller only offered to idle workers (i >= required) is dropped instead,
+ * its ef set to 0, so that the backend never does speculative work.
+ */
+static void
+SearchHere(VgStore store, const void *query, VgRound *rounds, int i, int required)
+{
+	if (i < required)
+		VgSearchRound(store, query, &rounds[i]);
+	else
+		rounds[i].ef = 0;
+}
+
+/* Claims items until none is left, searching or dropping each (SearchHere). */
+static void
+SearchOwnShare(PoolJob *job, VgStore store, const void *query, VgRound *rounds,
+			   int required)
 {
 	uint32		i;
-	int			searched = 0;
 
 	while ((i = pg_atomic_fetch_add_u32(&job->next_item, 1)) < (uint32) job->nitems)
 	{
-		VgSearchRound(store, query, &rounds[i]);
+		SearchHere(store, query, rounds, (int) i, required);
 		pg_atomic_write_u32(&job->items[i].state, ITEM_LOCAL);
-		searched++;
 	}
-	return searched;
 }
 
 /* Is the worker that claimed item still there? */
@@ -548,7 +589,7 @@ ClaimerAlive(const PoolItem *item)
  */
 static bool
 SettleItem(PoolJob *job, int jobno, int i, VgStore store, const void *query,
-		   VgRound *rounds, bool check_alive)
+		   VgRound *rounds, int required, bool check_alive)
 {
 	PoolItem   *item = &job->items[i];
 	uint32		state = pg_atomic_read_u32(&item->state);
@@ -585,10 +626,10 @@ SettleItem(PoolJob *job, int jobno, int i, VgStore store, const void *query,
 		case ITEM_CLAIMED:
 			if (check_alive && !ClaimerAlive(item) &&
 				pg_atomic_compare_exchange_u32(&item->state, &state, ITEM_GIVEN_BACK))
-				return SettleItem(job, jobno, i, store, query, rounds, false);
+				return SettleItem(job, jobno, i, store, query, rounds, required, false);
 			return false;
 		case ITEM_GIVEN_BACK:
-			VgSearchRound(store, query, &rounds[i]);
+			SearchHere(store, query, rounds, i, required);
 			pg_atomic_write_u32(&item->state, ITEM_LOCAL);
 			return true;
 	}
@@ -601,7 +642,8 @@ SettleItem(PoolJob *job, int jobno, int i, VgStore store, const void *query,
  * sleeping backend wakes a tenth of a millisecond late; then on the latch.
  */
 static void
-AwaitItems(PoolJob *job, int jobno, VgStore store, const void *query, VgRound *rounds)
+AwaitItems(PoolJob *job, int jobno, VgStore store, const void *query, VgRound *rounds,
+		   int required)
 {
 	TimestampTz poll_until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 1);
 	bool		check_alive = false;
@@ -613,13 +655,13 @@ AwaitItems(PoolJob *job, int jobno, VgStore store, const void *query, VgRound *r
 		int			rc;
 
 		for (int i = 0; i < job->nitems; i++)
-			if (!SettleItem(job, jobno, i, store, query, rounds, check_alive))
+			if (!SettleItem(job, jobno, i, store, query, rounds, required, check_alive))
 				pending = true;
 		if (!pending)
 			return;
 		/* workers that could not open the index leave their items unclaimed */
 		if (((volatile PoolJob *) job)->assigned == 0)
-			SearchOwnShare(job, store, query, rounds);
+			SearchOwnShare(job, store, query, rounds, required);
 		if (++polls % 64 != 0 || GetCurrentTimestamp() < poll_until)
 		{
 			pg_spin_delay();
@@ -634,32 +676,45 @@ AwaitItems(PoolJob *job, int jobno, VgStore store, const void *query, VgRound *r
 }
 
 static void
-SearchAllHere(VgStore store, const void *query, VgRound *rounds, int nrounds)
+SearchAllHere(VgStore store, const void *query, VgRound *rounds, int nrounds, int required)
 {
 	for (int i = 0; i < nrounds; i++)
-		VgSearchRound(store, query, &rounds[i]);
+		SearchHere(store, query, rounds, i, required);
 }
 
 /*
  * Searches rounds, sharing them with idle search workers of this database
  * when share is true and there are any, in this process otherwise.  Each
  * round's results go to its results array, as VgSearchRound would leave
- * them.
+ * them.  The first required rounds are always searched; the others are
+ * speculative, searched only by workers that would otherwise be idle, and
+ * a round left unsearched comes back with ef 0.
  */
 void
 VgSearchRounds(Relation index, VgStore store, const void *query, Size query_bytes,
-			   VgRound *rounds, int nrounds, bool share)
+			   VgRound *rounds, int nrounds, int required, bool share)
 {
 	volatile int jobno;
 	int			workers = 0;
 	PoolJob    *job;
 
-	if (!share || nrounds < MinRounds() || !Usable(index) || Pool() == NULL ||
-		(jobno = TakeJobSlot()) < 0)
+	Assert(required >= 1 && required <= nrounds);
+	if (!share || nrounds < MinRounds() || !Usable(index) || Pool() == NULL)
 	{
-		SearchAllHere(store, query, rounds, nrounds);
+		SearchAllHere(store, query, rounds, nrounds, required);
 		return;
 	}
+	if (!close_at_exit)
+	{
+		before_shmem_exit(CloseOpenJob, (Datum) 0);
+		close_at_exit = true;
+	}
+	if ((jobno = TakeJobSlot()) < 0)
+	{
+		SearchAllHere(store, query, rounds, nrounds, required);
+		return;
+	}
+	open_job = jobno;
 	job = &pool_jobs[jobno];
 	PG_TRY();
 	{
@@ -669,19 +724,20 @@ VgSearchRounds(Relation index, VgStore store, const void *query, Size query_byte
 			workers = AssignWorkers(jobno, Min(Max(nrounds - 1, 1), max_parallel_workers_per_gather));
 		}
 		if (workers == 0)
-			SearchAllHere(store, query, rounds, nrounds);
+			SearchAllHere(store, query, rounds, nrounds, required);
 		else
 		{
 			if (!test_leave_to_workers)
-				SearchOwnShare(job, store, query, rounds);
-			AwaitItems(job, jobno, store, query, rounds);
+				SearchOwnShare(job, store, query, rounds, required);
+			AwaitItems(job, jobno, store, query, rounds, required);
 			if (job->first_claim_at != 0)
 			{
 				vg_pool_tally.dispatch_us += job->first_claim_at - job->posted_at;
 				vg_pool_tally.claimed++;
 			}
 			vg_pool_tally.dispatches++;
-			vg_pool_tally.rounds += nrounds;
+			for (int i = 0; i < nrounds; i++)
+				vg_pool_tally.rounds += rounds[i].ef > 0;
 			vg_pool_tally.max_workers = Max(vg_pool_tally.max_workers, workers);
 		}
 	}
@@ -713,6 +769,7 @@ static void
 LeavePool(int code, Datum arg)
 {
 	PoolWorker *me = &pool->workers[my_slot];
+	int			waiting = -1;
 
 	SpinLockAcquire(&pool->mutex);
 	if (me->job >= 0 && my_item >= 0)
@@ -720,7 +777,7 @@ LeavePool(int code, Datum arg)
 		PoolJob    *job = &pool_jobs[me->job];
 
 		pg_atomic_write_u32(&job->items[my_item].state, ITEM_GIVEN_BACK);
-		SetLatch(LatchOf(job->backend_procno));
+		waiting = job->backend_procno;
 	}
 	LeaveJob(me);
 	if (me->pid == MyProcPid)
@@ -730,6 +787,8 @@ LeavePool(int code, Datum arg)
 		me->ready = false;
 	}
 	SpinLockRelease(&pool->mutex);
+	if (waiting >= 0)
+		SetLatch(LatchOf(waiting));
 }
 
 /*

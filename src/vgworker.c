@@ -49,6 +49,7 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "access/xlogutils.h"
 #include "catalog/index.h"
 #include "commands/defrem.h"
 #include "catalog/pg_authid.h"
@@ -249,10 +250,14 @@ bool
 VgDatabaseWanted(void)
 {
 	LOCKTAG		tag;
+	VirtualTransactionId *conflicts;
 	int			n = 0;
 
 	SET_LOCKTAG_OBJECT(tag, InvalidOid, DatabaseRelationId, MyDatabaseId, 0);
-	(void) GetLockConflicts(&tag, RowExclusiveLock, &n);
+	conflicts = GetLockConflicts(&tag, RowExclusiveLock, &n);
+	/* palloc'd (static only in the startup process); workers ask for hours */
+	if (!InHotStandby)
+		pfree(conflicts);
 	return n > 0;
 }
 

@@ -42,8 +42,10 @@ and its p50 over the serial p50 of the same shape.  --set NAME=VALUE adds
 session settings for every route (e.g. vecgraph.max_scan_tuples for a
 selective filter with a large k: a scan stops after that many rows).
 
-Runs against the cluster the PG* environment variables name (make bench
-starts one: VG_BENCH=scan); uses Debian's /usr/bin/python3 with
+After each build the table and index are prewarmed (pg_prewarm, where the
+server has it), so that the figures are of searches in shared buffers; the
+report names shared_buffers.  Runs against the cluster the PG* environment
+variables name (make bench starts one: VG_BENCH=scan, shared_buffers 3GB); uses Debian's /usr/bin/python3 with
 python3-psycopg2 and python3-numpy.
 """
 import argparse
@@ -64,7 +66,8 @@ import datasets  # noqa: E402
 ROUTE_NAMES = {"serial": "serial", "gather": "Gather Merge", "pool": "search workers"}
 PARALLEL_COSTS = ("parallel_setup_cost", "parallel_tuple_cost", "min_parallel_index_scan_size",
                   "vecgraph.parallel_worker_start_cost")
-POOL_LINE = re.compile(r"vecgraph Search Workers: (\d+), searched (\d+) of (\d+) partition rounds")
+POOL_LINE = re.compile(r"vecgraph Search Workers: (\d+), searched (\d+) of (\d+) partition rounds"
+                       r"(?:, dispatch ([0-9.]+) ms)?")
 
 
 def say(msg):
@@ -188,9 +191,12 @@ def warm_pool(cur, stmts, want, timeout):
 
 
 def pool_evidence(cur, sql, texts, n=5):
-    """EXPLAIN ANALYZE of the first n queries: the most search workers one
-    had, and the partition rounds they searched of all rounds shared."""
+    """EXPLAIN ANALYZE of the first n queries, one after another: the most
+    search workers one had, the partition rounds they searched of all rounds
+    shared, and the median dispatch (posting a job to a worker's first
+    claim) in ms, None where no worker claimed an item."""
     workers = by_workers = rounds = 0
+    dispatch = []
     for q in texts[:n]:
         cur.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql.replace("$1", "'%s'" % q))
         for (line,) in cur.fetchall():
@@ -199,7 +205,9 @@ def pool_evidence(cur, sql, texts, n=5):
                 workers = max(workers, int(m.group(1)))
                 by_workers += int(m.group(2))
                 rounds += int(m.group(3))
-    return workers, by_workers, rounds
+                if m.group(4):
+                    dispatch.append(float(m.group(4)))
+    return workers, by_workers, rounds, statistics.median(dispatch) if dispatch else None
 
 
 def main():
@@ -307,6 +315,14 @@ def main():
                 return ef
         return grid[-1]
 
+    cur.execute("SELECT count(*) FROM pg_available_extensions WHERE name = 'pg_prewarm'")
+    prewarm = cur.fetchone()[0] > 0
+    if prewarm:
+        cur.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+    else:
+        say("no pg_prewarm: the table and index are not prewarmed")
+    cur.execute("SHOW shared_buffers")
+    shared_buffers = cur.fetchone()[0]
     rows = []
     builds = []
     for p in parts:
@@ -321,6 +337,9 @@ def main():
         bw, size = cur.fetchone()
         builds.append({"partitions": p, "build_s": build_s, "build_workers": bw, "mib": size / 1048576.0})
         say("partitions %d: built in %.1f s with %d workers, %.0f MiB" % (p, build_s, bw, size / 1048576.0))
+        if prewarm:
+            # the figures are of searches in shared buffers, not of reads
+            cur.execute("SELECT pg_prewarm('scan_items'), pg_prewarm('scan_items_idx')")
         for k, shape_ef in shapes:
             for frac, mod in filters:
                 gt = gts[mod]
@@ -379,7 +398,7 @@ def main():
                     if route == "pool":
                         row["workers_up"] = up
                         row["pool_explain"] = {"max_workers": used[0], "rounds_by_workers": used[1],
-                                               "rounds": used[2]}
+                                               "rounds": used[2], "dispatch_ms": used[3]}
                     if route == "gather":
                         m = re.search(r"Workers Planned: (\d+)", plan)
                         row["workers_planned"] = int(m.group(1)) if m else 0
@@ -390,7 +409,8 @@ def main():
                            stats["p50"], stats["p99"], stats["qps"], row["p50_ratio"],
                            "" if route == "serial" else
                            ", identical" if row["identical"] else ", NOT identical to serial",
-                           "; EXPLAIN ANALYZE: %d search workers searched %d of %d rounds" % used
+                           "; EXPLAIN ANALYZE: %d search workers searched %d of %d rounds" % used[:3]
+                           + (", dispatch %.3f ms" % used[3] if used[3] is not None else "")
                            if used else "",
                            "; %d queries short of k rows" % row["short"] if row["short"] else "",
                            "; %d notices" % notices if notices else ""))
@@ -411,10 +431,12 @@ def main():
     out = ["## Serial scans, Gather Merge and search workers over partitions (synthetic %s x %d)"
            % ("{:,}".format(a.n), a.dim), "",
            "Produced on %s by `test/bench/scan_bench.py %s` on a machine with %d CPUs (nproc); "
-           "shared_preload_libraries %s, vecgraph.search_workers %d%s."
+           "shared_preload_libraries %s, vecgraph.search_workers %d%s; shared_buffers %s, "
+           "table and index %s."
            % (time.strftime("%Y-%m-%d %H:%M"), " ".join(sys.argv[1:]), os.cpu_count(),
               "with vecgraph" if preloaded else "without vecgraph", pool_workers,
-              ", vecgraph.search_worker_spin %s" % spin if spin is not None else ""), "",
+              ", vecgraph.search_worker_spin %s" % spin if spin is not None else "",
+              shared_buffers, "prewarmed (pg_prewarm)" if prewarm else "not prewarmed"), "",
            "Builds (max_parallel_maintenance_workers default):", "",
            "| partitions | build s | build workers | index MiB |", "|--:|--:|--:|--:|"]
     out += ["| %d | %.1f | %d | %.0f |" % (b["partitions"], b["build_s"], b["build_workers"], b["mib"])
@@ -446,6 +468,15 @@ def main():
                    r["recall"], r["p50"], r["p99"], r["qps"], r["p50_ratio"],
                    "–" if r["route"] == "serial" else "yes" if r["identical"] else "no")
                 for r in rows if r["partitions"] == p]
+        dispatch = ["k %d, ef_search %d, filter %s, W %d: %.3f ms"
+                    % (r["k"], r["ef_search"], filter_label(r["filter_mod"]), r["workers"],
+                       r["pool_explain"]["dispatch_ms"])
+                    for r in rows if r["partitions"] == p and r["route"] == "pool"
+                    and r["pool_explain"]["dispatch_ms"] is not None]
+        if dispatch:
+            out += ["", "Search workers' dispatch, a job's posting to a worker's first claim "
+                    "(EXPLAIN ANALYZE of 5 queries run back to back after the timed passes, "
+                    "median): " + "; ".join(dispatch) + "."]
         noted = sorted({(r["k"], r["ef_search"], r["filter_mod"], ", ".join(r["notes"]))
                         for r in rows if r["partitions"] == p and r["notes"]})
         if noted:

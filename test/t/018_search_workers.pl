@@ -3,8 +3,8 @@
 # the serial order (200 queries, with filters, widening and rescans), as
 # Gather Merge does; EXPLAIN ANALYZE says so; max_parallel_workers_per_gather
 # = 0 and vecgraph.enable_search_workers = off keep scans to themselves; a
-# worker's error reaches the query, a cancelled query frees its job, a
-# worker that dies mid-search leaves its search to the backend; and
+# worker's error reaches the query, a cancelled or terminated query frees
+# its job, a worker that dies mid-search leaves its search to the backend; and
 # vecgraph.search_workers = 0 runs no worker.  Needs a test build
 # (VG_TEST_HOOKS=1) for the settings that delay or fail a worker.
 use strict;
@@ -145,6 +145,39 @@ is($node->safe_psql('postgres', q{
 	SELECT count(*) FROM knn();
 	SELECT vecgraph_search_worker_rounds() > 0;
 }), "600\nt", 'cancelled queries left no job slot taken');
+
+# A backend terminated while it waits on a worker (FATAL: no error
+# cleanup runs) frees its job slot too: more terminations than there are
+# job slots (2 a worker), and scans still get workers.
+my $backend_waiting = q{SELECT count(*) > 0 FROM pg_stat_activity
+	WHERE wait_event = 'PgSleep' AND backend_type = 'vecgraph search worker'};
+my $terminated = 0;
+for my $i (1 .. 6)
+{
+	my ($tout, $terr) = ('', '');
+	my $t = IPC::Run::start(
+		[
+			'psql', '-XAtq', '-d', $node->connstr('postgres'), '-c', q{
+			SET application_name = 'terminate_me';
+			SET vecgraph.test_leave_rounds_to_workers = on;
+			SET vecgraph.test_search_worker_delay = 1000;
+			SELECT count(*) FROM knn();
+		}
+		],
+		'>', \$tout, '2>', \$terr);
+	$node->poll_query_until('postgres', $backend_waiting);
+	$node->safe_psql('postgres',
+		q{SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'terminate_me'});
+	$t->finish;
+	$terminated++ if $terr =~ /terminating connection due to administrator command/;
+	$node->poll_query_until('postgres', "SELECT NOT ($backend_waiting)");
+}
+is($terminated, 6, 'six backends were terminated while their workers searched');
+is($node->safe_psql('postgres', q{
+	SET vecgraph.test_leave_rounds_to_workers = on;
+	SELECT count(*) FROM knn();
+	SELECT vecgraph_search_worker_rounds() > 0;
+}), "600\nt", 'terminated backends left no job slot taken');
 
 # A worker that dies in the middle of a search leaves it to the backend.
 my $serial_k10 = $node->safe_psql('postgres', q{
