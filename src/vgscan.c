@@ -10,8 +10,8 @@
  *	  result streams with a tournament (loser) tree, O(log P) per row.
  *	  A search of one partition at one breadth is a round; a serial scan
  *	  shares its rounds with idle search workers (vgsearchpool.c), and
- *	  while they are idle, a partition that must widen has the other
- *	  partitions' next rounds searched ahead of need with it.
+ *	  while they are idle, a partition that must widen offers them the
+ *	  other partitions' next rounds, ahead of need.
  *	  When a partition's stream runs dry while the caller still wants rows
  *	  -- a WHERE clause rejected some, or LIMIT exceeds ef_search -- that
  *	  partition alone is searched again with twice the breadth and yields
