@@ -42,8 +42,8 @@
  *	  backend also checks, every 100 ms of waiting, that the workers it
  *	  waits on are alive.  A cancelled or failing backend closes its job,
  *	  and the job slot is free again when the last worker assigned to it
- *	  has left (a backend that exits with FATAL, skipping its error
- *	  cleanup, closes it from an exit callback).  Workers stop taking items
+ *	  has left (PG_ENSURE_ERROR_CLEANUP: a backend that exits with FATAL
+ *	  closes it too).  Workers stop taking items
  *	  of a closed job.
  *
  *	  Lock order: the pool's spinlock guards the worker slots and the
@@ -190,10 +190,6 @@ static shmem_request_hook_type prev_shmem_request_hook = NULL;
 /* in a worker: its slot, and the item it is searching (for its exit) */
 static int	my_slot = -1;
 static int	my_item = -1;
-
-/* In a backend: the job slot it holds open, -1 if none (see CloseOpenJob) */
-static int	open_job = -1;
-static bool close_at_exit = false;
 
 PGDLLEXPORT void VgSearchWorkerMain(Datum arg);
 
@@ -528,20 +524,17 @@ CloseJob(int jobno)
 	if (job->assigned == 0)
 		job->in_use = false;
 	SpinLockRelease(&pool->mutex);
-	open_job = -1;
 }
 
 /*
- * Exit callback of a backend that has posted jobs: a FATAL error
- * (pg_terminate_backend, a lost client) exits without unwinding to
- * VgSearchRounds' PG_FINALLY, and a job slot left open would never be
- * freed.
+ * VgSearchRounds' error cleanup: on ERROR, and on FATAL too
+ * (pg_terminate_backend, a lost client), which exits without unwinding to
+ * a PG_TRY block -- a job slot left open would never be freed.
  */
 static void
-CloseOpenJob(int code, Datum arg)
+CloseJobAtError(int code, Datum arg)
 {
-	if (open_job >= 0)
-		CloseJob(open_job);
+	CloseJob(DatumGetInt32(arg));
 }
 
 /*
@@ -694,7 +687,7 @@ void
 VgSearchRounds(Relation index, VgStore store, const void *query, Size query_bytes,
 			   VgRound *rounds, int nrounds, int required, bool share)
 {
-	volatile int jobno;
+	volatile int jobno;		/* read after the longjmp of an error */
 	int			workers = 0;
 	PoolJob    *job;
 
@@ -704,19 +697,13 @@ VgSearchRounds(Relation index, VgStore store, const void *query, Size query_byte
 		SearchAllHere(store, query, rounds, nrounds, required);
 		return;
 	}
-	if (!close_at_exit)
-	{
-		before_shmem_exit(CloseOpenJob, (Datum) 0);
-		close_at_exit = true;
-	}
 	if ((jobno = TakeJobSlot()) < 0)
 	{
 		SearchAllHere(store, query, rounds, nrounds, required);
 		return;
 	}
-	open_job = jobno;
 	job = &pool_jobs[jobno];
-	PG_TRY();
+	PG_ENSURE_ERROR_CLEANUP(CloseJobAtError, Int32GetDatum(jobno));
 	{
 		if (Fits(job, query_bytes, rounds, nrounds))
 		{
@@ -741,11 +728,8 @@ VgSearchRounds(Relation index, VgStore store, const void *query, Size query_byte
 			vg_pool_tally.max_workers = Max(vg_pool_tally.max_workers, workers);
 		}
 	}
-	PG_FINALLY();
-	{
-		CloseJob(jobno);
-	}
-	PG_END_TRY();
+	PG_END_ENSURE_ERROR_CLEANUP(CloseJobAtError, Int32GetDatum(jobno));
+	CloseJob(jobno);
 }
 
 /* ---- the worker ---- */

@@ -45,8 +45,8 @@ selective filter with a large k: a scan stops after that many rows).
 After each build the table and index are prewarmed (pg_prewarm, where the
 server has it), so that the figures are of searches in shared buffers; the
 report names shared_buffers.  Runs against the cluster the PG* environment
-variables name (make bench starts one: VG_BENCH=scan, shared_buffers 3GB); uses Debian's /usr/bin/python3 with
-python3-psycopg2 and python3-numpy.
+variables name (make bench starts one: VG_BENCH=scan, shared_buffers 3GB);
+uses Debian's /usr/bin/python3 with python3-psycopg2 and python3-numpy.
 """
 import argparse
 import io
