@@ -341,7 +341,7 @@ VgBuildVamanaInArena(const VgShape *shape, int build_list_size, VgArena *arena)
 
 	if (vg_vamana_scratch_init(&s, &params, VgPallocAllocator(CurrentMemoryContext)) != VG_OK)
 		elog(ERROR, "out of memory");
-	vg_vamana_build_init(b, &params, arena, shape->partitions, VG_BUILD_SEED);
+	vg_vamana_build_init(b, &params, arena, shape->partitions);
 	for (int step = VG_VAMANA_INIT; step < VG_VAMANA_STEPS; step++)
 	{
 		instr_time	start,
@@ -536,7 +536,7 @@ vgbuildphasename(int64 phasenum)
 		case VG_PHASE_WRITE:
 			return "writing index pages";
 		case VG_PHASE_VAMANA_INIT:
-			return "Vamana: random lists and medoid";
+			return "Vamana: choosing the medoid";
 		case VG_PHASE_VAMANA_PASS1:
 			return "Vamana: first pass (alpha 1)";
 		case VG_PHASE_VAMANA_PASS2:

@@ -326,8 +326,7 @@ ParticipateVamana(VgParticipant *p, Relation heap, Relation index, IndexInfo *in
 		{
 			shared->abandon = shared->arena_full;
 			if (!shared->abandon)
-				vg_vamana_build_init(p->vamana, &params, p->arena,
-									 shared->shape.partitions, VG_BUILD_SEED);
+				vg_vamana_build_init(p->vamana, &params, p->arena, shared->shape.partitions);
 		}
 		if (elected && phase == VAMANA_MEDOIDS && !shared->abandon)
 			vg_vamana_build_medoids(p->vamana, &p->graph);

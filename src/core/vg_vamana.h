@@ -74,11 +74,11 @@ extern VgStatus vg_vamana_insert(const VgGraph *graph, const VgVamanaParams *par
 
 /*
  * Building a Vamana graph over an arena holding every node (and no links),
- * as DiskANN does, by any number of participants (threads or processes)
+ * as DiskANN does but from an empty graph (vg_vamana.c), by any number of participants (threads or processes)
  * sharing this state:
  *
  *	vg_vamana_build_init		one participant; the others wait for it
- *	VG_VAMANA_INIT				random lists of R links; sample distances
+ *	VG_VAMANA_INIT				the medoid samples' distances to each other
  *	vg_vamana_build_medoids		one participant: entry points
  *	VG_VAMANA_PASS1				alpha = 1 (when two_pass)
  *	VG_VAMANA_PASS2				the user's alpha
@@ -110,7 +110,6 @@ typedef struct VgVamanaBuild
 	uint32_t	n;				/* nodes */
 	int			partitions;
 	uint32_t	stride;			/* pass order: i * stride mod n, coprime to n */
-	uint64_t	seed;
 	_Atomic uint32_t claimed[VG_VAMANA_STEPS];
 	uint32_t	part_start[VG_MAX_PARTITIONS + 1];	/* into members */
 	uint32_t	samples[VG_MAX_PARTITIONS];
@@ -119,7 +118,7 @@ typedef struct VgVamanaBuild
 
 extern size_t vg_vamana_build_size(uint32_t n, int partitions);
 extern void vg_vamana_build_init(VgVamanaBuild *b, const VgVamanaParams *params,
-								 const VgArena *arena, int partitions, uint64_t seed);
+								 const VgArena *arena, int partitions);
 extern VgStatus vg_vamana_build_work(VgVamanaBuild *b, const VgGraph *graph,
 									 VgVamanaStep step, VgVamanaScratch *s);
 extern void vg_vamana_build_medoids(VgVamanaBuild *b, const VgGraph *graph);

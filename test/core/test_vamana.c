@@ -64,7 +64,7 @@ load(const float *data, int n, int capacity, bool concurrent)
 		CHECK_INT_EQ(vg_arena_add(g.arena, data + i * DIM, 0, 0, (uint64_t) i, &id), VG_OK);
 	}
 	g.build = malloc(vg_vamana_build_size(n, 1));
-	vg_vamana_build_init(g.build, &g.params, g.arena, 1, 7);
+	vg_vamana_build_init(g.build, &g.params, g.arena, 1);
 	return g;
 }
 
