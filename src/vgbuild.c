@@ -28,6 +28,8 @@
  */
 #include "postgres.h"
 
+#include <sys/mman.h>
+
 #include "access/tableam.h"
 #include "catalog/index.h"
 #include "commands/progress.h"
@@ -164,6 +166,27 @@ InitShape(Relation heap, Relation index, VgShape *shape, int *ef_construction)
 	shape->partitions = VgOptionPartitions(index, heap ? ExpectedRows(heap, index, shape) : 0);
 }
 
+/*
+ * Maps the pages of [start, start + len) into this process now, writable.
+ * A build touches every page of its arena, and each first touch by a
+ * process is a page fault -- on these virtual machines a trap to the
+ * hypervisor: 47,000 of them per process for Fashion-MNIST's 190 MB.
+ * One madvise maps them all at once (Linux 5.14 and later; elsewhere it
+ * fails and the pages fault in as before).  A DSM segment's pages exist
+ * already (posix_fallocate): a parallel participant only maps them.
+ */
+void
+VgPrefault(void *start, Size len)
+{
+#ifdef MADV_POPULATE_WRITE
+	uintptr_t	lo = TYPEALIGN(4096, (uintptr_t) start);
+	uintptr_t	hi = TYPEALIGN_DOWN(4096, (uintptr_t) start + len);
+
+	if (hi > lo)
+		(void) madvise((void *) lo, hi - lo, MADV_POPULATE_WRITE);
+#endif
+}
+
 /* Allocates an arena for capacity nodes, copying the current one if any. */
 static void
 ResizeArena(VgBuildState *bs, uint32 capacity)
@@ -173,6 +196,7 @@ ResizeArena(VgBuildState *bs, uint32 capacity)
 	void	   *mem = MemoryContextAllocHuge(CurrentMemoryContext, size + 64);
 	void	   *aligned = (void *) TYPEALIGN(64, mem);
 
+	VgPrefault(mem, size + 64);
 	if (bs->arena == NULL)
 		bs->arena = vg_arena_init(aligned, capacity, VgVectorBytes(&bs->shape),
 								  VgArenaM0(&bs->shape), bs->shape.m, false);

@@ -30,6 +30,8 @@ VgVamanaPhase(int step)
 /* Levels come from a fixed seed: the same rows in the same order, the same graph. */
 #define VG_BUILD_SEED		UINT64CONST(0x5eed5eed5eed5eed)
 
+extern void VgPrefault(void *start, Size len);
+
 /*
  * Links unreachable nodes of a finished in-memory graph, writes it into the
  * empty index and reports the timings at DEBUG1.

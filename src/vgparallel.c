@@ -371,6 +371,7 @@ Participate(VgBuildShared *shared, VgArena *arena, VgVamanaBuild *vamana, Relati
 		elog(ERROR, "out of memory");
 
 	indexInfo->ii_Concurrent = shared->isconcurrent;
+	VgPrefault(arena, vg_arena_bytes(arena));
 	scan = table_beginscan_parallel(heap, ParallelTableScanFromShared(shared));
 	if (shared->shape.graph == VG_GRAPH_VAMANA)
 		reltuples = ParticipateVamana(&p, heap, index, indexInfo, scan);

@@ -108,6 +108,12 @@ vg_arena_init(void *mem, uint32_t capacity, size_t vector_bytes, int m0, int m,
 	return a;
 }
 
+size_t
+vg_arena_bytes(const VgArena *a)
+{
+	return a->pool + sizeof(uint32_t) * a->pool_capacity;
+}
+
 VgArena *
 vg_arena_grow(const VgArena *old, void *mem, uint32_t new_capacity)
 {

@@ -75,6 +75,8 @@ extern VgStatus vg_arena_add(VgArena *arena, const void *vector, int level,
 							 int partition, uint64_t payload, VgNodeId *id);
 
 extern uint32_t vg_arena_count(const VgArena *arena);
+/* The arena's bytes, from its start to the end of its capacity. */
+extern size_t vg_arena_bytes(const VgArena *arena);
 extern int	vg_arena_level(const VgArena *arena, VgNodeId id);
 extern int	vg_arena_partition(const VgArena *arena, VgNodeId id);
 extern uint64_t vg_arena_payload(const VgArena *arena, VgNodeId id);
