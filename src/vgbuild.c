@@ -29,6 +29,7 @@
 #include "postgres.h"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "access/tableam.h"
 #include "catalog/index.h"
@@ -171,19 +172,26 @@ InitShape(Relation heap, Relation index, VgShape *shape, int *ef_construction)
  * A build touches every page of its arena, and each first touch by a
  * process is a page fault -- on these virtual machines a trap to the
  * hypervisor: 47,000 of them per process for Fashion-MNIST's 190 MB.
- * One madvise maps them all at once (Linux 5.14 and later; elsewhere it
- * fails and the pages fault in as before).  A DSM segment's pages exist
- * already (posix_fallocate): a parallel participant only maps them.
+ * One madvise maps many at once (Linux 5.14 and later; elsewhere it fails
+ * and the pages fault in as before); in steps of 64 MB, so that a cancel
+ * is seen between them.  A DSM segment's pages exist already
+ * (posix_fallocate): a parallel participant only maps them.
  */
 void
 VgPrefault(void *start, Size len)
 {
 #ifdef MADV_POPULATE_WRITE
-	uintptr_t	lo = TYPEALIGN(4096, (uintptr_t) start);
-	uintptr_t	hi = TYPEALIGN_DOWN(4096, (uintptr_t) start + len);
+	const Size	step = (Size) 64 << 20;
+	Size		page = (Size) sysconf(_SC_PAGESIZE);
+	uintptr_t	lo = TYPEALIGN(page, (uintptr_t) start);
+	uintptr_t	hi = TYPEALIGN_DOWN(page, (uintptr_t) start + len);
 
-	if (hi > lo)
-		(void) madvise((void *) lo, hi - lo, MADV_POPULATE_WRITE);
+	for (uintptr_t at = lo; at < hi; at += step)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (madvise((void *) at, Min(step, hi - at), MADV_POPULATE_WRITE) != 0)
+			return;
+	}
 #endif
 }
 
