@@ -170,7 +170,7 @@ InitShape(Relation heap, Relation index, VgShape *shape, int *ef_construction)
 /*
  * Maps the pages of [start, start + len) into this process now, writable.
  * A build touches every page of its arena, and each first touch by a
- * process is a page fault -- on these virtual machines a trap to the
+ * process is a page fault -- on a virtual machine often a trap to the
  * hypervisor: 47,000 of them per process for Fashion-MNIST's 190 MB.
  * One madvise maps many at once (Linux 5.14 and later; elsewhere it fails
  * and the pages fault in as before); in steps of 64 MB, so that a cancel

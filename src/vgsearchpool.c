@@ -43,8 +43,7 @@
  *	  waits on are alive.  A cancelled or failing backend closes its job,
  *	  and the job slot is free again when the last worker assigned to it
  *	  has left (PG_ENSURE_ERROR_CLEANUP: a backend that exits with FATAL
- *	  closes it too).  Workers stop taking items
- *	  of a closed job.
+ *	  closes it too).  Workers stop taking items of a closed job.
  *
  *	  Lock order: the pool's spinlock guards the worker slots and the
  *	  jobs' bookkeeping (in use, closed, workers assigned); an item's state
@@ -692,12 +691,8 @@ VgSearchRounds(Relation index, VgStore store, const void *query, Size query_byte
 	PoolJob    *job;
 
 	Assert(required >= 1 && required <= nrounds);
-	if (!share || nrounds < MinRounds() || !Usable(index) || Pool() == NULL)
-	{
-		SearchAllHere(store, query, rounds, nrounds, required);
-		return;
-	}
-	if ((jobno = TakeJobSlot()) < 0)
+	if (!share || nrounds < MinRounds() || !Usable(index) || Pool() == NULL ||
+		(jobno = TakeJobSlot()) < 0)
 	{
 		SearchAllHere(store, query, rounds, nrounds, required);
 		return;

@@ -74,8 +74,8 @@ extern VgStatus vg_vamana_insert(const VgGraph *graph, const VgVamanaParams *par
 
 /*
  * Building a Vamana graph over an arena holding every node (and no links),
- * as DiskANN does but from an empty graph (vg_vamana.c), by any number of participants (threads or processes)
- * sharing this state:
+ * as DiskANN does but from an empty graph (vg_vamana.c), by any number of
+ * participants (threads or processes) sharing this state:
  *
  *	vg_vamana_build_init		one participant; the others wait for it
  *	VG_VAMANA_INIT				the medoid samples' distances to each other
