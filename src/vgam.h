@@ -400,6 +400,7 @@ extern VgVamanaParams VgVamanaParamsOf(const VgShape *shape, int build_list_size
 extern float VgPruneAlpha(const VgShape *shape);
 extern bool VgPrepareVector(VgMetricKind metric, float *x, int dim);
 extern BlockNumber VgMaxNodeBlocks(const VgShape *shape);
+extern BlockNumber VgBlocksCovering(Relation rel, BlockNumber blkno);
 extern double VgEstimateRows(Relation heap);
 extern double VgIndexedRowsBound(Relation heap, Relation index, const VgShape *shape);
 extern uint32 VgArenaCapacityWithin(const VgShape *shape, Size budget);

@@ -488,7 +488,7 @@ CheckHeapTid(IndexScanDesc scan, VgScanOpaque so, VgNodeId node, ItemPointer tid
 	OffsetNumber off = ItemPointerGetOffsetNumberNoCheck(tid);
 
 	if (unlikely(blkno >= so->heap_blocks) && scan->heapRelation != NULL)
-		so->heap_blocks = RelationGetNumberOfBlocks(scan->heapRelation);
+		so->heap_blocks = VgBlocksCovering(scan->heapRelation, blkno);
 	if (off < FirstOffsetNumber || off > MaxHeapTuplesPerPage ||
 		(scan->heapRelation != NULL && blkno >= so->heap_blocks))
 		VgReportCorrupt(scan->indexRelation, VgNodeBlock(node, &so->store.shape),

@@ -151,7 +151,7 @@ PinBlock(VgStore store, BlockNumber blkno)
 
 	/* a link past the end is corruption; the size is looked up only then */
 	if (unlikely(blkno >= store->nblocks) &&
-		blkno >= (store->nblocks = RelationGetNumberOfBlocks(store->index)))
+		blkno >= (store->nblocks = VgBlocksCovering(store->index, blkno)))
 		VgReportCorrupt(store->index, blkno,
 						psprintf("A link names block %u, past the index's %u blocks.",
 								 blkno, store->nblocks));

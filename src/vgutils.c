@@ -65,6 +65,24 @@ VgMaxNodeBlocks(const VgShape *shape)
 	return (BlockNumber) ((UINT64CONST(0xFFFFFFFF) >> shape->slot_bits));
 }
 
+/*
+ * The size of rel's main fork when it is known to hold block blkno, else
+ * its size now.  A search checks each block it reads against the size, and
+ * asking the kernel (lseek) costs microseconds per query on a virtual
+ * machine; smgr keeps the count it last read, which can only be low --
+ * others extend without telling, and a truncation invalidates every
+ * backend's smgr entry -- so a block below it exists.
+ */
+BlockNumber
+VgBlocksCovering(Relation rel, BlockNumber blkno)
+{
+	BlockNumber known = RelationGetSmgr(rel)->smgr_cached_nblocks[MAIN_FORKNUM];
+
+	if (known != InvalidBlockNumber && blkno < known)
+		return known;
+	return RelationGetNumberOfBlocks(rel);
+}
+
 void
 VgReadMeta(Relation index, VgMetaPageData *meta)
 {

@@ -60,6 +60,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 import datasets  # noqa: E402
+import work_per_query  # noqa: E402
 
 DEFAULT_HNSWLIB_EF = "10,15,20,25,30,40,50,60,80,100,120,160,200,250,320,400"
 MARK_BEGIN = "<!-- ann_bench.py: begin (generated; rerun it to update) -->"
@@ -165,6 +166,12 @@ def parse_args(argv):
     p.add_argument("--pgbench-clients", type=int_list, default=int_list("1,2,4"),
                    help="client counts of the pgbench throughput table")
     p.add_argument("--skip-pgbench", action="store_true", help="no pgbench throughput table")
+    p.add_argument("--skip-work", action="store_true",
+                   help="no table of the index's work per query at --work-recalls")
+    p.add_argument("--work-recalls", type=lambda t: [float(x) for x in t.split(",")],
+                   default=[0.99, 0.995],
+                   help="recalls at which the work per query (p50 minus the floor's) is "
+                        "compared with hnswlib's p50 (default 0.99,0.995)")
     p.add_argument("--pgbench-seconds", type=positive, default=20,
                    help="seconds of each pgbench run")
     p.add_argument("--pgbench-ef", type=positive, default=40,
@@ -719,6 +726,21 @@ class Postgres:
                 "recall_after_vacuum": after[0]["recall"], "recall_fresh": fresh[0]["recall"],
                 "qps_after_vacuum": after[0]["qps"], "qps_fresh": fresh[0]["qps"]}
 
+    def work_per_query(self, queries, efs):
+        """work_per_query.measure over the same queries, on connections of
+        its own (a blocking one and a polled one)."""
+        a = self.a
+        texts = [t.rstrip("\n") for t in _split_lines(datasets.copy_text(queries, ids=False))]
+        say("work per query: floor and k-NN passes alternating, blocking and polling clients")
+        w = work_per_query.measure(self.pg, a.dbname, texts, efs, a.k, a.repeats,
+                                   ["SET max_parallel_workers_per_gather = %d" % a.workers,
+                                    "SET jit = off"])
+        for client in ("block", "spin"):
+            say("work per query, %s client: floor p50 %.3f ms; %s" % (
+                client, w[client]["floor_p50_ms"],
+                ", ".join("ef %d p50 %.3f ms" % kv for kv in w[client]["p50_ms"].items())))
+        return w
+
     def floor(self, cur, texts):
         """The same loop through a statement that does no search: what the
         client, the protocol, the vector input function and the executor
@@ -942,6 +964,18 @@ def build_report(a, res):
         note = spread_note([[p["qps"] for p in r["passes"]] for r in pg["rows"]])
         if note:
             L += ["", note]
+        if pg.get("work_summary"):
+            L += ["", "Work per query at matched recall: the p50 latency of the k-NN query minus "
+                  "the p50 of the floor query (below), both interpolated linearly between the "
+                  "ef_search rows around the recall, against hnswlib's p50 interpolated the "
+                  "same way.  Measured apart from the table above, floor and k-NN passes "
+                  "alternating (%d each per ef_search), with two clients: `block`, psycopg2 "
+                  "as applications use it, and `spin`, an asynchronous connection polled in a "
+                  "busy loop, whose CPU never halts -- on a virtual machine a halted CPU's "
+                  "wake-up is paid by the slower query and not by the floor (see "
+                  "test/bench/work_per_query.py).  The last column is EXPLAIN ANALYZE's "
+                  "execution time (TIMING off), the server alone." % a.repeats, "",
+                  work_per_query.markdown(pg["work_summary"], md_table)]
         if "deletes" in pg:
             d = pg["deletes"]
             L += ["", "After deleting %.0f%% of the rows (%d left) and `VACUUM items` (**%.2f s**, "
@@ -1100,6 +1134,12 @@ def main(argv):
             efs = [None] if a.index == "none" else a.ef_search
             r["rows"], r["explain"], r["floor"] = pg.search(queries[:nq], gt[:nq], efs)
             steps["pg_search_s"] = time.perf_counter() - t
+            if a.index == "vecgraph" and not a.skip_work and "hnswlib" in res:
+                t = time.perf_counter()
+                r["work"] = pg.work_per_query(queries[:nq], a.ef_search)
+                r["work_summary"] = work_per_query.summary(
+                    r["work"], r["rows"], res["hnswlib"]["rows"], a.work_recalls)
+                steps["pg_work_s"] = time.perf_counter() - t
             if a.index == "vecgraph":
                 t = time.perf_counter()
                 r["throughput"] = pg.throughput(queries[:nq])
