@@ -30,6 +30,7 @@
 #include "vecgraph.h"
 #include "vector.h"
 #include "vgam.h"
+#include "vgnodecache.h"
 
 /* Node levels are random; one generator per backend, seeded on first use. */
 static uint64 level_rng;
@@ -293,6 +294,13 @@ VgInsertVector(VgStore store, ItemPointer heaptid, const void *vector)
 	if (id == VG_NO_NODE)
 		id = VgStoreAddNode(store, heaptid, vector, level);
 
+	/*
+	 * The search keeps a copy of each list it read a distance beside, as a
+	 * scan does, so that expanding a node does not lock its page again;
+	 * in a large index that second visit missed the CPU caches.  Lists
+	 * read to change them bypass the copies (vgstore.c).
+	 */
+	store->cache = VgNodeCacheCreate(store->shape.m0, meta.ef_construction * store->shape.m);
 	if (store->shape.graph == VG_GRAPH_VAMANA)
 		st = InsertVamana(&graph, &store->shape, meta.ef_construction, id);
 	else
@@ -302,6 +310,8 @@ VgInsertVector(VgStore store, ItemPointer heaptid, const void *vector)
 		st = vg_hnsw_insert(&graph, &params, id, level, &scratch);
 		vg_insert_scratch_free(&scratch);
 	}
+	VgNodeCacheFree(store->cache);
+	store->cache = NULL;
 	if (st != VG_OK)
 		elog(ERROR, "vecgraph insert failed with status %d", (int) st);
 	VgStoreReset(store);

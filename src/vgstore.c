@@ -466,11 +466,33 @@ CacheNode(VgStore store, VgNodeId id, VgNodeTuple t)
 	memcpy(e->links, t->links0, sizeof(VgNodeId) * t->count0);
 }
 
+/*
+ * Bytes of each tuple of a batch prefetched before the first distance: all
+ * of a small tuple (128 dimensions: 660 bytes), the lists and the vector's
+ * start of a large one, which is prefetched whole one step ahead.
+ */
+#define VG_EARLY_PREFETCH 1024
+
 static inline void
 PrefetchRange(const void *p, Size len)
 {
 	for (Size off = 0; off < len; off += 64)
 		__builtin_prefetch((const char *) p + off);
+}
+
+/*
+ * Prefetches the first bytes of node id's tuple through hint, the buffer
+ * that recently held its block: an unlocked, unpinned peek at the line
+ * pointer, used only as a prefetch address, and bounded by the page.
+ */
+static inline void
+PrefetchTuple(const VgShape *shape, Buffer hint, VgNodeId id, Size bytes)
+{
+	Page		page = BufferGetPage(hint);
+	ItemId		lp = PageGetItemId(page, VgNodeOffset(id, shape));
+
+	if (ItemIdGetOffset(lp) + VgNodeTupleSize(shape) <= BLCKSZ)
+		PrefetchRange(page + ItemIdGetOffset(lp), bytes);
 }
 
 /*
@@ -488,11 +510,12 @@ RecentHint(VgStore store, BlockNumber blkno)
 /*
  * Distances from query to a batch of nodes.  Every node's buffer header and
  * line pointer are prefetched first, through the buffers that recently held
- * their blocks, so that their cache misses overlap instead of coming one
- * after another as each node is pinned.  Then one node at a time is pinned,
- * locked, measured and released -- few pins at once, so the backend's
- * private pin counts stay in their array rather than its overflow hash --
- * while the next node's tuple is prefetched.
+ * their blocks, then the start of every tuple, so that their cache misses
+ * overlap instead of coming one after another as each node is pinned.
+ * Then one node at a time is pinned, locked, measured and released -- few
+ * pins at once, so the backend's private pin counts stay in their array
+ * rather than its overflow hash -- while the next node's tuple is
+ * prefetched whole.
  */
 static void
 StoreDistances(void *arg, const VgMetric *metric, const void *query,
@@ -514,6 +537,10 @@ StoreDistances(void *arg, const VgMetric *metric, const void *query,
 											 VgNodeOffset(ids[i], shape)));
 		}
 	}
+	/* a small tuple's distance takes too little time to hide the next miss */
+	for (int i = 0; i < n; i++)
+		if (hints[i] != InvalidBuffer)
+			PrefetchTuple(shape, hints[i], ids[i], Min(tuple_size, VG_EARLY_PREFETCH));
 	for (int i = 0; i < n; i++)
 	{
 		Buffer		buf = PinBlock(store, VgNodeBlock(ids[i], shape));
@@ -522,14 +549,7 @@ StoreDistances(void *arg, const VgMetric *metric, const void *query,
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		t = VgNodeOnPage(store->index, shape, BufferGetPage(buf), ids[i]);
 		if (i + 1 < n && hints[i + 1] != InvalidBuffer && hints[i + 1] != buf)
-		{
-			/* unlocked, unpinned peek: only a prefetch address, bounded */
-			Page		np = BufferGetPage(hints[i + 1]);
-			ItemId		lp = PageGetItemId(np, VgNodeOffset(ids[i + 1], shape));
-
-			if (ItemIdGetOffset(lp) + tuple_size <= BLCKSZ)
-				PrefetchRange(np + ItemIdGetOffset(lp), tuple_size);
-		}
+			PrefetchTuple(shape, hints[i + 1], ids[i + 1], tuple_size);
 		if (store->skip_deleted && (t->flags & VG_NODE_DELETED))
 			out[i] = INFINITY;
 		else
