@@ -37,7 +37,7 @@ def _p50(values):
     return s[max(int(np.ceil(0.5 * len(s))), 1) - 1]
 
 
-class _Session:
+class Session:
     """One connection, blocking or polled in a busy loop."""
 
     def __init__(self, psycopg2, dbname, spin):
@@ -90,7 +90,7 @@ def measure(psycopg2, dbname, texts, efs, k, repeats, setup_sql):
     floor = ["EXECUTE floor('%s')" % t for t in texts]
     out = {}
     for client in ("block", "spin"):
-        s = _Session(psycopg2, dbname, client == "spin")
+        s = Session(psycopg2, dbname, client == "spin")
         try:
             for sql in setup_sql:
                 s.run(sql)
