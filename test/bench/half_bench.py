@@ -196,24 +196,37 @@ def polled(a, queries, rows):
               "LIMIT %d" % (storage, storage, K))
     texts = ["[" + ",".join("%g" % x for x in q) + "]" for q in queries]
 
-    def qps(name):
+    def qps(storage, ef):
+        s.run("SET vecgraph.ef_search = %d" % ef)
         start = time.perf_counter()
         for t in texts:
-            s.run("EXECUTE %s('%s')" % (name, t))
+            s.run("EXECUTE knn_%s('%s')" % (storage, t))
         return len(texts) / (time.perf_counter() - start)
+    out = alternate(a, rows, qps, "polled client")
+    s.close()
+    print_pairs(out, "The same passes through a busy-polling client (%d rounds, medians):"
+                % a.rounds, "Busy-polling client")
+
+
+def alternate(a, rows, qps_of, what):
+    """(ef, recall float, recall half, QPS float, QPS half) per row of rows,
+    the QPS from qps_of(storage, ef): both storages in alternating rounds
+    after a warm-up of each, medians; the recalls are the client's."""
     out = []
     for ef, rf, rh, _, _ in rows:
-        s.run("SET vecgraph.ef_search = %d" % ef)
         got = {"float": [], "half": []}
         for storage in got:
-            qps("knn_" + storage)                       # warm-up
+            qps_of(storage, ef)                         # warm-up
         for _ in range(a.rounds):
             for storage in got:
-                got[storage].append(qps("knn_" + storage))
+                got[storage].append(qps_of(storage, ef))
         out.append((ef, rf, rh, statistics.median(got["float"]), statistics.median(got["half"])))
-        say("polled client, ef %d: QPS %.0f / %.0f (float / half)" % (ef, out[-1][3], out[-1][4]))
-    s.close()
-    print("\nThe same passes through a busy-polling client (%d rounds, medians):\n" % a.rounds)
+        say("%s, ef %d: QPS %.0f / %.0f (float / half)" % (what, ef, out[-1][3], out[-1][4]))
+    return out
+
+
+def print_pairs(out, heading, label):
+    print("\n%s\n" % heading)
     print("| ef_search | QPS float | QPS half | half / float |")
     print("|--:|--:|--:|--:|")
     for ef, _, _, qf, qh in out:
@@ -222,9 +235,8 @@ def polled(a, queries, rows):
         qf = interpolated([(r[1], r[3]) for r in out], target)
         qh = interpolated([(r[2], r[4]) for r in out], target)
         if "-" not in (qf, qh):
-            print("\nBusy-polling client, QPS at recall %.3f: float %s, half %s (%.2fx)"
-                  % (target, qf, qh, float(qh) / float(qf)))
-
+            print("\n%s, QPS at recall %.3f: float %s, half %s (%.2fx)"
+                  % (label, target, qf, qh, float(qh) / float(qf)))
 
 IN_BACKEND = """
 CREATE FUNCTION knn_loop(tbl text, ef int) RETURNS float8 LANGUAGE plpgsql AS $$
@@ -254,27 +266,10 @@ def in_backend(a, db, queries, rows):
     buf = io.StringIO("".join(datasets.copy_text(queries)))
     db.conn.cursor().copy_expert("COPY bench_queries (id, v) FROM STDIN", buf)
     db.sql(IN_BACKEND)
-    out = []
-    for ef, rf, rh, _, _ in rows:
-        qps = {"float": [], "half": []}
-        for storage in qps:
-            db.one("SELECT knn_loop(%s, %s)", ("items_" + storage, ef))    # warm-up
-        for _ in range(a.rounds):
-            for storage in qps:
-                qps[storage].append(db.one("SELECT knn_loop(%s, %s)", ("items_" + storage, ef))[0])
-        out.append((ef, rf, rh, statistics.median(qps["float"]), statistics.median(qps["half"])))
-        say("in one backend, ef %d: QPS %.0f / %.0f (float / half)" % (ef, out[-1][3], out[-1][4]))
-    print("\nThe same searches inside one backend (PL/pgSQL loop, %d rounds, medians):\n" % a.rounds)
-    print("| ef_search | QPS float | QPS half | half / float |")
-    print("|--:|--:|--:|--:|")
-    for ef, _, _, qf, qh in out:
-        print("| %d | %.0f | %.0f | %.2fx |" % (ef, qf, qh, qh / qf))
-    for target in (0.99, 0.995):
-        qf = interpolated([(r[1], r[3]) for r in out], target)
-        qh = interpolated([(r[2], r[4]) for r in out], target)
-        if "-" not in (qf, qh):
-            print("\nIn one backend, QPS at recall %.3f: float %s, half %s (%.2fx)"
-                  % (target, qf, qh, float(qh) / float(qf)))
+    out = alternate(a, rows, lambda storage, ef: db.one(
+        "SELECT knn_loop(%s, %s)", ("items_" + storage, ef))[0], "in one backend")
+    print_pairs(out, "The same searches inside one backend (PL/pgSQL loop, %d rounds, medians):"
+                % a.rounds, "In one backend")
 
 
 def synthetic(a, db):

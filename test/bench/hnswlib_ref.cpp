@@ -19,13 +19,18 @@
  * passes and the p50/p99 per-query latency of the median pass (the pass
  * whose QPS is the median), plus every pass's numbers.
  *
- * Output: one JSON object per line on stdout ("build", then one "search" per
- * ef).  Errors go to stderr with exit status 1 (2 for bad usage).
+ * --save FILE writes the index built to FILE (hnswlib's saveIndex); --load
+ * FILE reads one instead of building, so that later search passes can run
+ * between other measurements (ann_bench.py's work per query) without a
+ * build each time.
+ *
+ * Output: one JSON object per line on stdout ("build" unless --load, then
+ * one "search" per ef).  Errors go to stderr with exit status 1 (2 for bad usage).
  *
  *   hnswlib_ref --base F --queries F --gt F --n N --nq NQ --dim D --k K
  *               [--gt-k GK] [--m 16] [--ef-construction 64] [--seed 100]
  *               [--threads 1] [--builds 1] [--ef 10,20,40] [--repeats 3]
- *               [--warmup 1]
+ *               [--warmup 1] [--save FILE | --load FILE]
  */
 
 #include <hnswlib/hnswlib.h>
@@ -66,7 +71,7 @@ usage(const std::string &msg)
 				 "usage: hnswlib_ref --base FILE --queries FILE --gt FILE --n N --nq NQ\n"
 				 "                   --dim D --k K [--gt-k GK] [--m 16] [--ef-construction 64]\n"
 				 "                   [--seed 100] [--threads 1] [--builds 1] [--ef 10,20,40,...]\n"
-				 "                   [--repeats 3] [--warmup 1]\n",
+				 "                   [--repeats 3] [--warmup 1] [--save FILE | --load FILE]\n",
 				 msg.c_str());
 	std::exit(2);
 }
@@ -204,12 +209,45 @@ struct Pass
 	double		mean_ms;
 };
 
+/* Prints the "build" record: the median build time and the graph's memory. */
+void
+report_build(hnswlib::HierarchicalNSW<float> &index, std::vector<double> build_runs,
+			 long n, long dim, long m, long ef_construction, long seed, long threads)
+{
+	std::vector<double> build_sorted(build_runs);
+
+	std::sort(build_sorted.begin(), build_sorted.end());
+	double		build_s = build_sorted[(build_sorted.size() - 1) / 2];
+
+	/* Memory of the graph: vectors, layer-0 links and upper-layer links. */
+	double		bytes = (double) index.max_elements_ * index.size_data_per_element_;
+	long		max_level = 0;
+
+	for (long i = 0; i < n; i++)
+	{
+		int			lvl = index.element_levels_[i];
+
+		bytes += (double) lvl * index.size_links_per_element_;
+		max_level = std::max<long>(max_level, lvl);
+	}
+
+	std::printf("{\"type\":\"build\",\"library\":\"hnswlib\",\"n\":%ld,\"dim\":%ld,"
+				"\"m\":%ld,\"ef_construction\":%ld,\"seed\":%ld,\"threads\":%ld,"
+				"\"build_s\":%s,\"build_s_runs\":%s,\"index_mib\":%s,\"max_level\":%ld,"
+				"\"simd\":\"%s\"}\n",
+				n, dim, m, ef_construction, seed, threads,
+				json_num(build_s).c_str(), json_array(build_runs).c_str(),
+				json_num(bytes / 1048576.0).c_str(),
+				max_level, simd_level());
+	std::fflush(stdout);
+}
+
 }							/* namespace */
 
 int
 main(int argc, char **argv)
 {
-	std::string base_path, query_path, gt_path;
+	std::string base_path, query_path, gt_path, save_path, load_path;
 	long		n = -1, nq = -1, dim = -1, k = -1, gt_k = -1;
 	long		m = 16, ef_construction = 64, seed = 100, threads = 1;
 	long		repeats = 3, warmup = 1, builds = 1;
@@ -255,6 +293,10 @@ main(int argc, char **argv)
 			efs = parse_list(opt, val);
 		else if (opt == "--repeats")
 			repeats = parse_long(opt, val, 1, 1000);
+		else if (opt == "--save")
+			save_path = val;
+		else if (opt == "--load")
+			load_path = val;
 		else if (opt == "--warmup")
 			warmup = parse_long(opt, val, 0, 1000);
 		else
@@ -286,6 +328,11 @@ main(int argc, char **argv)
 		std::unique_ptr<hnswlib::HierarchicalNSW<float>> built;
 		std::vector<double> build_runs;
 
+		if (!load_path.empty())
+		{
+			built.reset(new hnswlib::HierarchicalNSW<float>(&space, load_path));
+			builds = 0;
+		}
 		for (long b = 0; b < builds; b++)
 		{
 			/* The previous index is freed before the next is allocated. */
@@ -332,32 +379,12 @@ main(int argc, char **argv)
 			build_runs.push_back(seconds_since(t0));
 		}
 		hnswlib::HierarchicalNSW<float> &index = *built;
-		std::vector<double> build_sorted(build_runs);
 
-		std::sort(build_sorted.begin(), build_sorted.end());
-		double		build_s = build_sorted[(build_sorted.size() - 1) / 2];
+		if (!save_path.empty())
+			index.saveIndex(save_path);
+		if (load_path.empty())
+			report_build(index, build_runs, n, dim, m, ef_construction, seed, threads);
 
-		/* Memory of the graph: vectors, layer-0 links and upper-layer links. */
-		double		bytes = (double) index.max_elements_ * index.size_data_per_element_;
-		long		max_level = 0;
-
-		for (long i = 0; i < n; i++)
-		{
-			int			lvl = index.element_levels_[i];
-
-			bytes += (double) lvl * index.size_links_per_element_;
-			max_level = std::max<long>(max_level, lvl);
-		}
-
-		std::printf("{\"type\":\"build\",\"library\":\"hnswlib\",\"n\":%ld,\"dim\":%ld,"
-					"\"m\":%ld,\"ef_construction\":%ld,\"seed\":%ld,\"threads\":%ld,"
-					"\"build_s\":%s,\"build_s_runs\":%s,\"index_mib\":%s,\"max_level\":%ld,"
-					"\"simd\":\"%s\"}\n",
-					n, dim, m, ef_construction, seed, threads,
-					json_num(build_s).c_str(), json_array(build_runs).c_str(),
-					json_num(bytes / 1048576.0).c_str(),
-					max_level, simd_level());
-		std::fflush(stdout);
 
 		std::vector<double> lat_ms((size_t) nq);
 		std::vector<hnswlib::labeltype> found((size_t) k);

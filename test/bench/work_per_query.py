@@ -83,12 +83,16 @@ def _server_p50(session, stmts):
     return _p50(out)
 
 
-def measure(psycopg2, dbname, texts, efs, k, repeats, setup_sql):
-    """{client: {"floor_p50_ms", "p50_ms": {ef: ...}}} and "server": {ef:
-    execution p50}; texts are the query vectors' text forms."""
+def measure(psycopg2, dbname, texts, efs, k, repeats, setup_sql, reference=None):
+    """{client: {"floor_p50_ms", "p50_ms": {ef: ...}}}, "server_p50_ms": {ef:
+    execution p50} and, when reference() is given (a pass of the reference
+    library, {ef: p50 ms}), "reference_p50_ms": {ef: median of its passes},
+    one pass at the start of every round; texts are the query vectors' text
+    forms."""
     knn = ["EXECUTE knn('%s')" % t for t in texts]
     floor = ["EXECUTE floor('%s')" % t for t in texts]
     out = {}
+    ref_runs = []
     for client in ("block", "spin"):
         s = Session(psycopg2, dbname, client == "spin")
         try:
@@ -97,16 +101,19 @@ def measure(psycopg2, dbname, texts, efs, k, repeats, setup_sql):
             s.run("PREPARE floor(vector) AS SELECT 0")
             s.run("PREPARE knn(vector) AS SELECT id FROM items ORDER BY embedding <-> $1 "
                   "LIMIT %d" % k)
-            floors, p50 = [], {}
             for ef in efs:
                 s.run("SET vecgraph.ef_search = %d" % ef)
                 _timed_pass(s, knn)                 # warm-up
-                runs = []
-                for _ in range(repeats):
+            floors, runs = [], {ef: [] for ef in efs}
+            for _ in range(repeats):
+                if reference is not None:
+                    ref_runs.append(reference())
+                for ef in efs:
+                    s.run("SET vecgraph.ef_search = %d" % ef)
                     floors.append(_timed_pass(s, floor))
-                    runs.append(_timed_pass(s, knn))
-                p50[ef] = statistics.median(runs)
-            out[client] = {"floor_p50_ms": statistics.median(floors), "p50_ms": p50}
+                    runs[ef].append(_timed_pass(s, knn))
+            out[client] = {"floor_p50_ms": statistics.median(floors),
+                           "p50_ms": {ef: statistics.median(v) for ef, v in runs.items()}}
             if client == "block":
                 server = {}
                 for ef in efs:
@@ -115,6 +122,10 @@ def measure(psycopg2, dbname, texts, efs, k, repeats, setup_sql):
                 out["server_p50_ms"] = server
         finally:
             s.close()
+    if ref_runs:
+        out["reference_p50_ms"] = {ef: statistics.median(r[ef] for r in ref_runs)
+                                   for ef in ref_runs[0]}
+        out["reference_passes"] = len(ref_runs)
     return out
 
 
@@ -129,13 +140,16 @@ def interpolate(points, recall):
 
 
 def summary(work, rows, hnswlib_rows, targets):
-    """Per target recall: hnswlib's p50, and per client our p50, the
-    floor's, the work and its ratio to hnswlib's; also the server-side
-    execution p50."""
+    """Per target recall: hnswlib's p50 (from its passes between ours when
+    there were any), and per client our p50, the floor's, the work and its
+    ratio to hnswlib's; also the server-side execution p50."""
     ours = {r["ef"]: r["recall"] for r in rows}
+    between = work.get("reference_p50_ms")
+    ref_points = [(r["recall"], between[r["ef"]] if between else r["p50_ms"])
+                  for r in hnswlib_rows]
     out = []
     for target in targets:
-        ref = interpolate([(r["recall"], r["p50_ms"]) for r in hnswlib_rows], target)
+        ref = interpolate(ref_points, target)
         line = {"recall": target, "hnswlib_p50_ms": ref}
         for client in ("block", "spin"):
             w = work[client]
