@@ -470,8 +470,7 @@ CacheNode(VgStore store, VgNodeId id, VgNodeTuple t)
  * Tuples up to this size are prefetched whole, all of a batch's, before
  * its first distance (128 dimensions: 660 bytes).  Larger ones only one
  * step ahead: prefetching the first kilobyte of every 784-dimension tuple
- * of a batch as well made half-storage scans a third slower (their 1.7 kB
- * tuples) and float ones no faster.
+ * of a batch as well made float scans no faster.
  */
 #define VG_EARLY_PREFETCH 1024
 
