@@ -393,7 +393,7 @@ def run_hnswlib(a, command, tail, quiet=False):
                 build = rec
                 if not quiet:
                     say("hnswlib: built in %.2f s (%.1f MiB, %s distance functions)"
-                    % (rec["build_s"], rec["index_mib"], rec["simd"]))
+                        % (rec["build_s"], rec["index_mib"], rec["simd"]))
             elif rec.get("type") == "search":
                 # Medians over the passes, each metric on its own, as for vecgraph.
                 rec["p50_ms_median_run"], rec["p99_ms_median_run"] = rec["p50_ms"], rec["p99_ms"]
@@ -407,7 +407,7 @@ def run_hnswlib(a, command, tail, quiet=False):
         rc = proc.wait()
         if rc != 0:
             raise BenchError("hnswlib_ref failed (exit status %d); its message is above" % rc)
-        if ("--load" not in tail and build is None) or not rows:
+        if ("--load" not in tail and build is None) or len(rows) != len(a.hnswlib_ef):
             raise BenchError("hnswlib_ref ended without printing all its results")
         return build, rows
     finally:

@@ -25,7 +25,8 @@
  * build each time.
  *
  * Output: one JSON object per line on stdout ("build" unless --load, then
- * one "search" per ef).  Errors go to stderr with exit status 1 (2 for bad usage).
+ * one "search" per ef).  Errors go to stderr with exit status 1 (2 for bad
+ * usage).
  *
  *   hnswlib_ref --base F --queries F --gt F --n N --nq NQ --dim D --k K
  *               [--gt-k GK] [--m 16] [--ef-construction 64] [--seed 100]
@@ -211,7 +212,7 @@ struct Pass
 
 /* Prints the "build" record: the median build time and the graph's memory. */
 void
-report_build(hnswlib::HierarchicalNSW<float> &index, std::vector<double> build_runs,
+report_build(hnswlib::HierarchicalNSW<float> &index, const std::vector<double> &build_runs,
 			 long n, long dim, long m, long ef_construction, long seed, long threads)
 {
 	std::vector<double> build_sorted(build_runs);
@@ -384,7 +385,6 @@ main(int argc, char **argv)
 			index.saveIndex(save_path);
 		if (load_path.empty())
 			report_build(index, build_runs, n, dim, m, ef_construction, seed, threads);
-
 
 		std::vector<double> lat_ms((size_t) nq);
 		std::vector<hnswlib::labeltype> found((size_t) k);
