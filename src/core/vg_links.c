@@ -46,7 +46,7 @@ vg_list_scratch_init(VgListScratch *s, int cap, const VgAllocator *allocator)
 		ok = ok && s->lists[i] != NULL && s->out[i] != NULL;
 	}
 	s->pool = vg_alloc(allocator, sizeof(VgCandidate) * (2 * cap + 1));
-	s->vectors = vg_alloc(allocator, sizeof(void *) * (cap + 1));
+	s->vectors = vg_alloc(allocator, sizeof(void *) * (2 * cap + 1));
 	return ok && s->pool != NULL && s->vectors != NULL ? VG_OK : VG_ERR_NO_MEMORY;
 }
 
@@ -84,27 +84,60 @@ vg_links_choose(const VgGraph *graph, VgNodeId node, VgNodeId *out, int n_tree,
 }
 
 /*
+ * Distances from base to ids[0..n) into pool, through the adapter's batch
+ * call: a page adapter overlaps the cache misses of a batch, and the
+ * members of a list are seldom in the CPU caches.  A store that deletes
+ * nodes may rank them infinitely far.
+ */
+static void
+pool_distances(const VgGraph *graph, const void *base, const VgNodeId *ids,
+			   int n, VgListScratch *s)
+{
+	float		d[VG_LIST_BATCH];
+
+	for (int from = 0; from < n; from += VG_LIST_BATCH)
+	{
+		int			len = n - from < VG_LIST_BATCH ? n - from : VG_LIST_BATCH;
+
+		graph->ops->distances(graph->store, &graph->metric, base, ids + from, len, d);
+		for (int i = 0; i < len; i++)
+		{
+			s->pool[from + i].id = ids[from + i];
+			s->pool[from + i].distance = d[i];
+		}
+	}
+}
+
+/* The vector of pool[i], asked of the adapter once per trim. */
+static const void *
+pool_vector(const VgGraph *graph, VgListScratch *s, int i)
+{
+	if (s->vectors[i] == NULL)
+		s->vectors[i] = graph->ops->vector(graph->store, s->pool[i].id);
+	return s->vectors[i];
+}
+
+/*
  * The ordinary links of an overflowing list, ids[0..n) (more than cap -
  * n_tree of them), trimmed as the header says into out after its n_tree
- * tree links.  Returns the new count.
+ * tree links.  A link to a deleted node (infinitely far) goes first.
+ * Returns the new count.
  */
 static int
 trim_list(const VgGraph *graph, VgNodeId node, VgNodeId *out, int n_tree,
 		  const VgNodeId *ids, int n, int cap, float alpha, VgListScratch *s)
 {
-	const VgGraphOps *ops = graph->ops;
-	const void *base = ops->vector(graph->store, node);
 	int			must = n_tree + n - cap;
 	int			want = must > cap / 8 ? must : cap / 8;
 	int			dropped = 0;
 
+	pool_distances(graph, graph->ops->vector(graph->store, node), ids, n, s);
+	vg_candidates_sort(s->pool, n);
 	for (int i = 0; i < n; i++)
 	{
-		s->pool[i].id = ids[i];
-		s->pool[i].distance = vg_metric_distance(&graph->metric, base,
-												 ops->vector(graph->store, ids[i]));
+		s->vectors[i] = NULL;
+		dropped += isinf(s->pool[i].distance);
 	}
-	vg_candidates_sort(s->pool, n);
 
 	/*
 	 * Farthest first, so every nearer candidate is still in the list and may
@@ -112,13 +145,15 @@ trim_list(const VgGraph *graph, VgNodeId node, VgNodeId *out, int n_tree,
 	 */
 	for (int i = n - 1; i > 0 && dropped < want; i--)
 	{
-		const void *cv = ops->vector(graph->store, s->pool[i].id);
 		bool		covered = false;
 
+		if (isinf(s->pool[i].distance))
+			continue;
 		for (int j = 0; j < i && !covered; j++)
 			covered = vg_prune_covers(&graph->metric, alpha,
-									  vg_metric_distance(&graph->metric, cv,
-														 ops->vector(graph->store, s->pool[j].id)),
+									  vg_metric_distance(&graph->metric,
+														 pool_vector(graph, s, i),
+														 pool_vector(graph, s, j)),
 									  s->pool[i].distance);
 		if (covered)
 		{

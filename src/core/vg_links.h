@@ -28,6 +28,9 @@
  */
 #define VG_MAX_TREE_LINKS 15
 
+/* Most distances a list change asks of the adapter's batch call at once. */
+#define VG_LIST_BATCH 32
+
 /* Tree links an insert may give a node whose lists hold cap links. */
 extern int	vg_tree_degree(int cap);
 
@@ -42,7 +45,7 @@ typedef struct VgListScratch
 	VgNodeId   *lists[VG_MAX_LIST_UPDATES];	/* 2 * cap + 1 each */
 	VgNodeId   *out[VG_MAX_LIST_UPDATES];	/* cap + 1 each */
 	VgCandidate *pool;			/* 2 * cap + 1 */
-	const void **vectors;		/* cap + 1 */
+	const void **vectors;		/* 2 * cap + 1 */
 	const VgAllocator *allocator;
 } VgListScratch;
 
