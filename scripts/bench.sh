@@ -26,7 +26,12 @@
 #              shared_buffers 3GB, table and index prewarmed
 #     insert   single-row INSERT throughput as the index grows to 1,000,000
 #              rows (test/bench/insert_bench.py; VG_INSERT_ARGS passes
-#              arguments)
+#              arguments); as root the cluster's shared memory is on huge
+#              pages unless VG_HUGE_PAGES=off
+#   VG_HUGE_PAGES=on|off       shared memory of the throwaway cluster on 2 MB
+#                              huge pages (root only: reserves them with
+#                              sysctl vm.nr_hugepages and gives them back);
+#                              on by default as root for ann and insert
 #     maintenance  the maintenance worker on Fashion-MNIST: a pass, queries
 #              with and without it, recall after deletes without VACUUM
 #              (test/bench/maint_bench.py; VG_MAINT_ARGS passes arguments)
@@ -109,7 +114,11 @@ bench_insert()
 	[ -n "${VG_INSERT_ARGS:-}" ] && read -r -a args <<<"$VG_INSERT_ARGS"
 	vg_build_and_install
 	# 1,000,000 x 128 is about 1.3 GB of table and index: kept in memory, so
-	# that the figures are the index's, not the page cache's
+	# that the figures are the index's, not the page cache's; on 4 kB pages
+	# every backend pgbench starts would fault in each buffer it touches and
+	# miss the TLB on most, which a server holding such an index avoids with
+	# huge pages (docs/benchmarks.md, "INSERT as the index grows")
+	vg_is_root && VG_HUGE_PAGES=${VG_HUGE_PAGES:-on}
 	VG_SHARED_BUFFERS=${VG_SHARED_BUFFERS:-4GB} vg_start_cluster
 	"$PY" "$VG_ROOT/test/bench/insert_bench.py" "${args[@]}"
 }
@@ -200,8 +209,19 @@ bench_ann()
 	make -C "$VG_ROOT/test/bench" -s hnswlib-ref
 	vg_say "building and installing the extension"
 	vg_build_and_install
+	# As root, shared memory on huge pages, the parallel build's graph too
+	# (min_dynamic_shared_memory: parallel workers' shared memory comes from
+	# there first), and hnswlib_ref's memory on transparent huge pages
+	# (ann_bench.py --hnswlib-huge-pages), so that neither side pays a TLB
+	# miss the other does not.  VG_HUGE_PAGES=off for 4 kB pages on both.
+	vg_is_root && VG_HUGE_PAGES=${VG_HUGE_PAGES:-on}
+	export VG_HUGE_PAGES=${VG_HUGE_PAGES:-off}
 	vg_say "starting a throwaway cluster"
-	vg_start_cluster
+	if [ "$VG_HUGE_PAGES" = on ]; then
+		VG_EXTRA_CONF="min_dynamic_shared_memory = '1GB'" vg_start_cluster
+	else
+		vg_start_cluster
+	fi
 
 	vg_say "ANN benchmark: test/bench/ann_bench.py ${args[*]}"
 	"$PY" "$VG_ROOT/test/bench/ann_bench.py" "${args[@]}"

@@ -97,7 +97,8 @@ vg_ensure_test_user()
 # other server's port).  Sets VG_TMP, PGHOST, PGPORT, PGUSER, PGDATABASE and
 # arranges for the cluster to be stopped and removed on exit.  VG_EXTRA_CONF,
 # when set, is appended to postgresql.conf (lines such as
-# "shared_preload_libraries = 'vecgraph'").
+# "shared_preload_libraries = 'vecgraph'"); VG_HUGE_PAGES=on puts shared
+# memory on huge pages (vg_reserve_huge_pages).
 vg_start_cluster()
 {
 	vg_ensure_test_user
@@ -118,6 +119,7 @@ maintenance_work_mem = '1GB'
 max_worker_processes = 16
 CONF
 	[ -z "${VG_EXTRA_CONF:-}" ] || printf '%s\n' "$VG_EXTRA_CONF" >>"$VG_TMP/data/postgresql.conf"
+	[ "${VG_HUGE_PAGES:-off}" = on ] && vg_reserve_huge_pages "$VG_TMP/data"
 	vg_as_user pg_ctl -D "$VG_TMP/data" -l "$VG_TMP/server.log" -w start >/dev/null ||
 		{ cat "$VG_TMP/server.log" >&2; vg_die "the test server did not start"; }
 	export PGHOST="$VG_TMP" PGPORT=5432 PGUSER=postgres PGDATABASE=postgres
@@ -130,7 +132,28 @@ vg_stop_cluster()
 		vg_as_user pg_ctl -D "$VG_TMP/data" -m fast -w stop >/dev/null 2>&1 || true
 		[ "${VG_KEEP_TMP:-0}" = 1 ] || rm -rf "$VG_TMP"
 	fi
+	[ -z "${VG_HUGE_PAGES_BEFORE:-}" ] || sysctl -q vm.nr_hugepages="$VG_HUGE_PAGES_BEFORE" || true
 	return $rc
+}
+
+# vg_reserve_huge_pages DATADIR: (VG_HUGE_PAGES=on) reserves the 2 MB huge
+# pages the cluster in DATADIR asks for and sets huge_pages = on there, so
+# that no backend faults in or misses the TLB on every 4 kB page of shared
+# buffers; vg_stop_cluster gives them back.  Root only: the count is a
+# kernel setting (vm.nr_hugepages).
+vg_reserve_huge_pages()
+{
+	local data=$1 need before total
+	vg_is_root || vg_die "VG_HUGE_PAGES=on reserves huge pages (sysctl vm.nr_hugepages) and needs root; run as root or with VG_HUGE_PAGES=off"
+	need=$(vg_as_user "$("$PG_CONFIG" --bindir)/postgres" -D "$data" -C shared_memory_size_in_huge_pages)
+	before=$(cat /proc/sys/vm/nr_hugepages)
+	VG_HUGE_PAGES_BEFORE=$before
+	sysctl -q vm.nr_hugepages=$((before + need))
+	total=$(awk '/^HugePages_Total:/ { print $2 }' /proc/meminfo)
+	[ "$total" -ge $((before + need)) ] ||
+		vg_die "the kernel reserved $total huge pages of the $((before + need)) asked for (memory too fragmented?); run with VG_HUGE_PAGES=off"
+	echo "huge_pages = on" >>"$data/postgresql.conf"
+	vg_say "huge pages: $need reserved for the cluster (vm.nr_hugepages $before -> $total)"
 }
 
 # vg_run_tap DIR FILE...: runs TAP test files with prove from a copy in DIR

@@ -131,6 +131,11 @@ def parse_args(argv):
                    help="hnswlib build threads (default 1; queries are always single-threaded)")
     p.add_argument("--hnswlib-seed", type=int, default=100,
                    help="hnswlib's random seed (default 100, hnswlib's own default)")
+    p.add_argument("--hnswlib-huge-pages", choices=("on", "off"),
+                   default=os.environ.get("VG_HUGE_PAGES", "off"),
+                   help="hnswlib_ref's memory on transparent huge pages (glibc's "
+                        "malloc.hugetlb tunable), as the server's shared memory is with "
+                        "huge_pages = on (default: VG_HUGE_PAGES, else off)")
     p.add_argument("--hnswlib-bin", default=os.path.join(HERE, "hnswlib_ref"),
                    help="the hnswlib_ref driver (default test/bench/hnswlib_ref; built if missing)")
     p.add_argument("--repeats", type=positive, default=3,
@@ -381,7 +386,12 @@ def run_hnswlib(a, command, tail, quiet=False):
     try:
         if not quiet:
             say("hnswlib: %s" % " ".join(shlex.quote(c) for c in cmd))
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True,
+        env = dict(os.environ)
+        if a.hnswlib_huge_pages == "on":
+            # glibc then asks for transparent huge pages on its large blocks,
+            # which hold hnswlib's graph and vectors
+            env["GLIBC_TUNABLES"] = "glibc.malloc.hugetlb=1"
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env,
                                 preexec_fn=_die_with_parent)
         build, rows = None, []
         for line in proc.stdout:
@@ -506,7 +516,8 @@ class Postgres:
                              "index access method yet; run with --index none for an exact-scan "
                              "check of the harness" % self.ext_version)
         self.settings = {}
-        for name in ("shared_buffers", "work_mem", "maintenance_work_mem"):
+        for name in ("shared_buffers", "work_mem", "maintenance_work_mem", "huge_pages",
+                     "min_dynamic_shared_memory"):
             self.settings[name] = self.scalar("SHOW %s" % name)
 
     def load(self, base):
@@ -906,13 +917,15 @@ def build_report(a, res):
         L.append("Debian's libhnswlib-dev through test/bench/hnswlib_ref.cpp, g++ %s with "
                  "`-O3 -march=native` (%s distance functions); M = %d, ef_construction = %d, "
                  "seed %d, built with %d thread%s in **%.2f s**%s; graph and vectors take %.1f MiB "
-                 "in memory.  Queries with `searchKnn` one at a time on one thread."
+                 "in memory%s.  Queries with `searchKnn` one at a time on one thread."
                  % (mi["gxx"] or "", b["simd"], b["m"], b["ef_construction"], b["seed"],
                     b["threads"], "" if b["threads"] == 1 else "s", b["build_s"],
                     "" if len(b["build_s_runs"]) == 1 else
                     " (median of %d builds: %s)" % (len(b["build_s_runs"]),
                                                    ", ".join("%.2f" % t for t in b["build_s_runs"])),
-                    b["index_mib"]))
+                    b["index_mib"],
+                    " (on transparent huge pages: `GLIBC_TUNABLES=glibc.malloc.hugetlb=1`)"
+                    if a.hnswlib_huge_pages == "on" else ""))
         L += ["", hnswlib_table(res["hnswlib"]["rows"], a.k)]
         note = spread_note([r["qps_runs"] for r in res["hnswlib"]["rows"]])
         if note:

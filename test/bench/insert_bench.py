@@ -176,7 +176,8 @@ def main(argv):
     admin.autocommit = True
     cur = admin.cursor()
     settings = {}
-    for name in ("shared_buffers", "synchronous_commit", "fsync", "max_wal_size"):
+    for name in ("shared_buffers", "huge_pages", "synchronous_commit", "fsync",
+                 "full_page_writes", "max_wal_size"):
         cur.execute("SHOW %s" % name)
         settings[name] = cur.fetchone()[0]
     print("insert_bench %s; server: %s; %d s per pgbench run"
