@@ -558,26 +558,28 @@ class Postgres:
         return elapsed, launched
 
     def build_index(self, queries=None, gt=None):
-        """Builds with every --build-workers value, --build-repeats times each,
-        recording each build's recall at --delete-ef; ends with a serial build
-        (the index the search rows use)."""
+        """Builds with every --build-workers value, --build-repeats times each
+        in alternating rounds, recording each build's recall at --delete-ef;
+        ends with a serial build (the index the search rows use)."""
         a = self.a
         self.ddl = ("CREATE INDEX %s ON items USING vecgraph (embedding vector_l2_ops) "
                     "WITH (m = %d, ef_construction = %d%s)"
                     % (INDEX_NAME, a.m, a.ef_construction,
                        ", keep_pruned = %s" % a.keep_pruned if a.keep_pruned else ""))
         workers_list = [int(w) for w in str(a.build_workers).split(",")]
-        by_workers = []
-        for w in sorted(set(workers_list) - {0}) + [0]:
-            times, launched, recalls = [], [], []
-            for _ in range(a.build_repeats):
+        order = sorted(set(workers_list) - {0}) + [0]
+        runs = {w: {"workers": w, "launched": [], "build_s_runs": [], "recalls": []} for w in order}
+        # One build of each kind per round, so that the machine's drift over
+        # minutes weighs on every kind alike; serial last in each round.
+        for _ in range(a.build_repeats):
+            for w in order:
                 t, n = self.build_once(w)
-                times.append(t)
-                launched.append(n)
+                runs[w]["build_s_runs"].append(t)
+                runs[w]["launched"].append(n)
                 if queries is not None and len(workers_list) > 1:
-                    recalls.append(self.recall_once(queries, gt, a.delete_ef))
-            by_workers.append({"workers": w, "launched": launched, "build_s": statistics.median(times),
-                               "build_s_runs": times, "recalls": recalls})
+                    runs[w]["recalls"].append(self.recall_once(queries, gt, a.delete_ef))
+        by_workers = [dict(runs[w], build_s=statistics.median(runs[w]["build_s_runs"]))
+                      for w in order]
         serial = by_workers[-1]
         size = self.scalar("SELECT pg_relation_size('%s')" % INDEX_NAME)
         return {"ddl": self.ddl, "build_s": serial["build_s"], "build_s_runs": serial["build_s_runs"],
@@ -967,8 +969,9 @@ def build_report(a, res):
                                  ", ".join("%.4f" % r for r in rec) if rec else "—",
                                  "%.4f ± %.4f" % (statistics.mean(rec), statistics.pstdev(rec))
                                  if rec else "—"])
-                L += ["", "Builds by `max_parallel_maintenance_workers` (median of %d each; "
-                      "speedup against the serial build; recall@%d at ef_search %d of each build):"
+                L += ["", "Builds by `max_parallel_maintenance_workers` (median of %d each, "
+                      "one of each kind per round, serial last; speedup against the serial "
+                      "build; recall@%d at ef_search %d of each build):"
                       % (a.build_repeats, a.k, a.delete_ef), "",
                       md_table(["workers", "launched", "build s", "runs", "speedup",
                                 "recall of each build", "mean ± sd"], rows, "rrrrrrr")]
