@@ -6,6 +6,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -553,6 +554,61 @@ test_overflow_trim(void)
 	free(mem);
 }
 
+/* The arena's distances, with node 5 ranked as a deleted node is by inserts. */
+static void (*arena_distances) (void *, const VgMetric *, const void *, const VgNodeId *, int, float *);
+
+static void
+distances_5_deleted(void *store, const VgMetric *metric, const void *query,
+					const VgNodeId *ids, int n, float *out)
+{
+	arena_distances(store, metric, query, ids, n, out);
+	for (int i = 0; i < n; i++)
+		if (ids[i] == 5)
+			out[i] = INFINITY;
+}
+
+/*
+ * An overflowing list drops a link its store ranks infinitely far (a
+ * deleted node) before any other, even one the newcomer would cover.
+ */
+static void
+test_overflow_drops_deleted_first(void)
+{
+	enum {N = 10};
+	float		pts[N][DIM] = {{0}};
+	void	   *mem = aligned_alloc(64, (vg_arena_size(N, sizeof(float) * DIM, 8, 4) + 63) & ~(size_t) 63);
+	VgArena    *arena = vg_arena_init(mem, N, sizeof(float) * DIM, 8, 4, false);
+	VgGraph		g = vg_arena_graph(arena, l2_metric());
+	VgGraphOps	ops = *g.ops;
+	VgListScratch ls;
+	VgNodeId	list[8] = {3, 1, 2, 4, 5, 6, 7, 8},
+				got[16],
+				id;
+	VgListUpdate u = {0, 0, NULL, 0, 0, list, 8, 1};
+	int			n,
+				n_tree;
+
+	for (int i = 1; i <= 8; i++)
+		pts[i][i] = 1.0f + 0.01f * i;
+	pts[9][1] = 2.0f;			/* covered by 1: would go if 5 did not */
+	for (int i = 0; i < N; i++)
+		vg_arena_add(arena, pts[i], 0, 0, i, &id);
+	CHECK(g.ops->update_lists(g.store, &u, 1));
+	arena_distances = ops.distances;
+	ops.distances = distances_5_deleted;
+	g.ops = &ops;
+	vg_list_scratch_init(&ls, 8, &vg_malloc_allocator);
+
+	id = 9;
+	vg_links_add(&g, 0, 0, &id, 1, 8, 1.0f, &ls);
+	n = g.ops->neighbours(g.store, 0, 0, got, 16, &n_tree);
+	CHECK_INT_EQ(n, 8);
+	CHECK_INT_EQ(n_tree, 1);
+	CHECK(got[0] == 3 && vg_ids_contain(got, n, 9) && !vg_ids_contain(got, n, 5));
+	vg_list_scratch_free(&ls);
+	free(mem);
+}
+
 typedef struct ThreadArg
 {
 	Built	   *b;
@@ -623,6 +679,7 @@ const VgTestCase vg_test_suite_hnsw[] = {
 	VG_TEST(test_empty_and_single),
 	VG_TEST(test_prune_heuristic),
 	VG_TEST(test_overflow_trim),
+	VG_TEST(test_overflow_drops_deleted_first),
 	VG_TEST(test_concurrent_insert),
 	VG_TEST(test_locality_order),
 	VG_TEST_END
