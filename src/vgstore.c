@@ -468,11 +468,14 @@ CacheNode(VgStore store, VgNodeId id, VgNodeTuple t)
 
 /*
  * Tuples up to this size are prefetched whole, all of a batch's, before
- * its first distance (128 dimensions: 660 bytes).  Larger ones only one
- * step ahead: prefetching the first kilobyte of every 784-dimension tuple
- * of a batch as well made float scans no faster.
+ * its first distance (128 dimensions: 660 bytes).  Larger ones only
+ * VG_PREFETCH_AHEAD steps ahead of the distance: prefetching the first
+ * kilobyte of every 784-dimension tuple of a batch as well made float scans
+ * no faster, while two steps ahead rather than one cut the work per query
+ * by about 5% for both float (3.3 kB) and half (1.7 kB) tuples.
  */
 #define VG_EARLY_PREFETCH 1024
+#define VG_PREFETCH_AHEAD 2
 
 static pg_attribute_always_inline void
 PrefetchRange(const void *p, Size len)
@@ -518,8 +521,8 @@ RecentHint(VgStore store, BlockNumber blkno)
  * overlap instead of coming one after another as each node is pinned.
  * Then one node at a time is pinned, locked, measured and released -- few
  * pins at once, so the backend's private pin counts stay in their array
- * rather than its overflow hash -- while the next node's tuple is
- * prefetched whole.
+ * rather than its overflow hash -- while the tuple VG_PREFETCH_AHEAD
+ * nodes on is prefetched whole.
  */
 static void
 StoreDistances(void *arg, const VgMetric *metric, const void *query,
@@ -542,13 +545,22 @@ StoreDistances(void *arg, const VgMetric *metric, const void *query,
 	}
 	/* a small tuple's distance takes too little time to hide the next miss */
 	if (VgNodeTupleSize(shape) <= VG_EARLY_PREFETCH)
+	{
 		for (int i = 0; i < n; i++)
 			if (hints[i] != InvalidBuffer)
 				PrefetchTuple(shape, hints[i], ids[i]);
+	}
+	else
+	{
+		for (int i = 1; i < Min(n, VG_PREFETCH_AHEAD); i++)
+			if (hints[i] != InvalidBuffer)
+				PrefetchTuple(shape, hints[i], ids[i]);
+	}
 	for (int i = 0; i < n; i++)
 	{
 		Buffer		buf = PinBlock(store, VgNodeBlock(ids[i], shape));
 		VgNodeTuple t;
+		int			ahead = i + VG_PREFETCH_AHEAD;
 
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		t = VgNodeOnPage(store->index, shape, BufferGetPage(buf), ids[i]);
@@ -556,8 +568,8 @@ StoreDistances(void *arg, const VgMetric *metric, const void *query,
 		 * Again for small tuples: dropping this repeat of the early
 		 * prefetch made searches of 128 dimensions 15% slower.
 		 */
-		if (i + 1 < n && hints[i + 1] != InvalidBuffer && hints[i + 1] != buf)
-			PrefetchTuple(shape, hints[i + 1], ids[i + 1]);
+		if (ahead < n && hints[ahead] != InvalidBuffer)
+			PrefetchTuple(shape, hints[ahead], ids[ahead]);
 		if (store->skip_deleted && (t->flags & VG_NODE_DELETED))
 			out[i] = INFINITY;
 		else
