@@ -747,15 +747,16 @@ class Postgres:
 
     def work_per_query(self, queries, efs, reference):
         """work_per_query.measure over the same queries, on connections of
-        its own (a blocking one and a polled one), hnswlib's passes
-        (reference) between them."""
+        its own (blocking, polled, and blocking on one CPU with its backend
+        when this runs as root), hnswlib's passes (reference) between them."""
         a = self.a
         texts = [t.rstrip("\n") for t in _split_lines(datasets.copy_text(queries, ids=False))]
-        say("work per query: floor and k-NN passes alternating, blocking and polling clients")
+        say("work per query: floor and k-NN passes alternating, clients: %s"
+            % ", ".join(work_per_query.clients()))
         w = work_per_query.measure(self.pg, a.dbname, texts, efs, a.k, a.repeats,
                                    ["SET max_parallel_workers_per_gather = %d" % a.workers,
                                     "SET jit = off"], reference)
-        for client in ("block", "spin"):
+        for client in work_per_query.clients():
             say("work per query, %s client: floor p50 %.3f ms; %s" % (
                 client, w[client]["floor_p50_ms"],
                 ", ".join("ef %d p50 %.3f ms" % kv for kv in w[client]["p50_ms"].items())))
@@ -992,11 +993,13 @@ def build_report(a, res):
                   "the p50 of the floor query (below), both interpolated linearly between the "
                   "ef_search rows around the recall, against hnswlib's p50 interpolated the "
                   "same way.  Measured apart from the table above, floor and k-NN passes "
-                  "alternating (%d each per ef_search), with two clients: `block`, psycopg2 "
-                  "as applications use it, and `spin`, an asynchronous connection polled in a "
-                  "busy loop, whose CPU never halts -- on a virtual machine a halted CPU's "
-                  "wake-up is paid by the slower query and not by the floor (see "
-                  "test/bench/work_per_query.py).  hnswlib's p50 here is the median of %d "
+                  "alternating (%d each per ef_search), with up to three clients: `block`, "
+                  "psycopg2 as applications use it; `spin`, an asynchronous connection polled "
+                  "in a busy loop, whose CPU never halts -- on a virtual machine a halted CPU's "
+                  "wake-up is paid by the slower query and not by the floor; and `one-cpu` "
+                  "(as root), the blocking client with its backend bound to its own CPU, so "
+                  "that the answer wakes no halted CPU and floor and query pay the same round "
+                  "trip (see test/bench/work_per_query.py).  hnswlib's p50 here is the median of %d "
                   "passes over its saved index, one before each round of ours, so that both "
                   "sides are timed under the same load of this shared machine.  The last "
                   "column is EXPLAIN ANALYZE's execution time (TIMING off), the server alone."

@@ -3,7 +3,7 @@ the p50 latency of the k-NN query minus the p50 of a floor query that does
 no search (`PREPARE floor(vector) AS SELECT 0`, the same parameter text),
 against native hnswlib's p50 at the same recall.
 
-Two clients are measured, because on a virtual machine the floor does not
+Three clients are measured, because on a virtual machine the floor does not
 take out everything that is not the index's:
 
   block  psycopg2 as applications use it: the client sleeps in recv() while
@@ -16,6 +16,13 @@ take out everything that is not the index's:
   spin   the same statements on an asynchronous connection polled in a busy
          loop: the client's CPU never halts, so the difference is the
          server's extra work (the index, the heap fetches, the executor).
+  one-cpu  the blocking client with itself and its backend bound to the
+         same CPU (sched_setaffinity; needs root, or is left out): the
+         answer wakes a client on the CPU that sends it, so no halted CPU
+         is woken, and floor and k-NN query pay the same round trip.  On
+         these machines its difference matches EXPLAIN ANALYZE's execution
+         time; the client is bound only while it times a pass, so that
+         nothing else (hnswlib's passes) runs bound.
 
 The server side alone is measured too: EXPLAIN (ANALYZE, TIMING off)'s
 execution time, which holds the index scan and the heap fetches but no
@@ -25,6 +32,8 @@ Floor and k-NN passes alternate at every ef, so that the machine's drift
 over the run weighs on both alike.
 """
 
+import contextlib
+import os
 import re
 import statistics
 import time
@@ -37,10 +46,25 @@ def _p50(values):
     return s[max(int(np.ceil(0.5 * len(s))), 1) - 1]
 
 
-class Session:
-    """One connection, blocking or polled in a busy loop."""
+CLIENTS = ("block", "spin", "one-cpu")
 
-    def __init__(self, psycopg2, dbname, spin):
+
+def one_cpu_possible():
+    """Whether this process may bind another user's process (a backend) to
+    a CPU: only root may."""
+    return hasattr(os, "sched_setaffinity") and os.geteuid() == 0
+
+
+def clients():
+    return [c for c in CLIENTS if c != "one-cpu" or one_cpu_possible()]
+
+
+class Session:
+    """One connection, blocking or polled in a busy loop; one_cpu binds its
+    backend to the first CPU this process may run on, and this process to
+    it while a pass is timed (bound())."""
+
+    def __init__(self, psycopg2, dbname, spin, one_cpu=False):
         import psycopg2.extensions as ext
         self.ext = ext
         self.spin = spin
@@ -50,6 +74,22 @@ class Session:
         else:
             self.conn.autocommit = True
         self.cur = self.conn.cursor()
+        self.cpu = None
+        if one_cpu:
+            self.cpu = min(os.sched_getaffinity(0))
+            os.sched_setaffinity(self.conn.get_backend_pid(), {self.cpu})
+
+    @contextlib.contextmanager
+    def bound(self):
+        if self.cpu is None:
+            yield
+            return
+        saved = os.sched_getaffinity(0)
+        os.sched_setaffinity(0, {self.cpu})
+        try:
+            yield
+        finally:
+            os.sched_setaffinity(0, saved)
 
     def _wait(self):
         while self.conn.poll() != self.ext.POLL_OK:
@@ -67,10 +107,11 @@ class Session:
 
 def _timed_pass(session, stmts):
     lat = []
-    for stmt in stmts:
-        t = time.perf_counter()
-        session.run(stmt)
-        lat.append(time.perf_counter() - t)
+    with session.bound():
+        for stmt in stmts:
+            t = time.perf_counter()
+            session.run(stmt)
+            lat.append(time.perf_counter() - t)
     return _p50(lat) * 1000.0
 
 
@@ -93,8 +134,8 @@ def measure(psycopg2, dbname, texts, efs, k, repeats, setup_sql, reference=None)
     floor = ["EXECUTE floor('%s')" % t for t in texts]
     out = {}
     ref_runs = []
-    for client in ("block", "spin"):
-        s = Session(psycopg2, dbname, client == "spin")
+    for client in clients():
+        s = Session(psycopg2, dbname, client == "spin", client == "one-cpu")
         try:
             for sql in setup_sql:
                 s.run(sql)
@@ -151,7 +192,7 @@ def summary(work, rows, hnswlib_rows, targets):
     for target in targets:
         ref = interpolate(ref_points, target)
         line = {"recall": target, "hnswlib_p50_ms": ref}
-        for client in ("block", "spin"):
+        for client in (c for c in CLIENTS if c in work):
             w = work[client]
             p50 = interpolate([(ours[ef], v) for ef, v in w["p50_ms"].items()], target)
             line[client] = None if p50 is None else {
@@ -168,7 +209,9 @@ def markdown(lines, md_table):
     """The summary as a table (md_table from ann_bench)."""
     rows = []
     for ln in lines:
-        for client in ("block", "spin"):
+        for client in CLIENTS:
+            if client not in ln:
+                continue
             c = ln[client]
             rows.append(["%.3f" % ln["recall"], client,
                          "%.3f" % ln["hnswlib_p50_ms"] if ln["hnswlib_p50_ms"] else "—",
