@@ -22,6 +22,7 @@ OBJS = \
 	src/core/half_scalar.o \
 	src/core/vg_alloc.o \
 	src/core/vg_arena.o \
+	src/core/vg_decimal.o \
 	src/core/vg_heap.o \
 	src/core/vg_hnsw.o \
 	src/core/vg_hnsw_insert.o \

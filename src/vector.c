@@ -22,6 +22,7 @@
 #include "utils/builtins.h"
 
 #include "vector.h"
+#include "core/vg_decimal.h"
 
 Vector *
 InitVector(int dim)
@@ -136,10 +137,14 @@ ParseElement(char **p, const char *typname, const char *input, float limit)
 	if (*start == ',' || *start == ']' || *start == '\0')
 		ReportSyntaxError(typname, input, "Each element must be a number.");
 
-	errno = 0;
-	value = strtof(start, &end);
-	if (end == start)
-		ReportSyntaxError(typname, input, "Each element must be a number.");
+	/* the common plain decimals without strtof; the same value */
+	if (!vg_parse_plain_decimal(start, &value, (const char **) &end))
+	{
+		errno = 0;
+		value = strtof(start, &end);
+		if (end == start)
+			ReportSyntaxError(typname, input, "Each element must be a number.");
+	}
 	if ((errno == ERANGE && isinf(value)) || (isfinite(value) && fabsf(value) >= limit))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),

@@ -25,6 +25,7 @@
  * expands to both the declarations and the table below.
  */
 #define VG_TEST_SUITES(X) \
+	X(decimal) \
 	X(distance) \
 	X(graph_support) \
 	X(half) \
