@@ -7,7 +7,9 @@
    recall@10 and QPS at each ef_search through a prepared statement, the two
    tables in alternating passes (--rounds each, medians), and the QPS of each
    at recall 0.99 and 0.995 interpolated on its own curve; then the same
-   searches from inside one backend (a PL/pgSQL loop over the queries,
+   passes through a busy-polling client and (as root) a blocking client
+   bound with its backend to one CPU; then the same searches from inside
+   one backend (a PL/pgSQL loop over the queries,
    already parsed): the index's work without the client's.
 2. synthetic: --n x --dim clustered vectors (datasets.py; 100,000 x 3,072 by
    default), loaded with binary COPY into a vector column, indexed WITH
@@ -179,33 +181,42 @@ def fashion(a, db):
                 if "-" not in (qf, qh) else "-")
         print("\nQPS at recall %.3f: float %s, half %s (%s; the index's work, floor removed: %s)"
               % (target, qf, qh, ratio, work))
-    polled(a, queries, rows)
+    other_clients(a, queries, rows)
     in_backend(a, db, queries, rows)
 
 
-def polled(a, queries, rows):
-    """The same passes through an asynchronous connection polled in a busy
-    loop, whose CPU never halts while the server works: on a virtual machine
-    the blocking client's wake-up after a slower query dilutes any
-    difference in the server's work (test/bench/work_per_query.py)."""
+def other_clients(a, queries, rows):
+    """The same passes through the other clients of work_per_query: one
+    polled in a busy loop, whose CPU never halts while the server works,
+    and (as root) a blocking one bound with its backend to one CPU, whose
+    answer wakes no halted CPU.  On a virtual machine the blocking
+    client's wake-up after a slower query dilutes any difference in the
+    server's work (test/bench/work_per_query.py)."""
     import psycopg2
-    s = work_per_query.Session(psycopg2, DB, spin=True)
-    s.run("SET max_parallel_workers_per_gather = 0")
-    for storage in ("float", "half"):
-        s.run("PREPARE knn_%s(vector) AS SELECT id FROM items_%s ORDER BY embedding <-> $1 "
-              "LIMIT %d" % (storage, storage, K))
-    texts = ["[" + ",".join("%g" % x for x in q) + "]" for q in queries]
+    clients = [("spin", "polled client", "busy-polling client", "Busy-polling client")]
+    if work_per_query.one_cpu_possible():
+        clients.append(("one-cpu", "one-CPU client",
+                        "blocking client bound with its backend to one CPU",
+                        "One-CPU client"))
+    for client, what, heading, label in clients:
+        s = work_per_query.Session(psycopg2, DB, client == "spin", client == "one-cpu")
+        s.run("SET max_parallel_workers_per_gather = 0")
+        for storage in ("float", "half"):
+            s.run("PREPARE knn_%s(vector) AS SELECT id FROM items_%s ORDER BY embedding <-> $1 "
+                  "LIMIT %d" % (storage, storage, K))
+        texts = ["[" + ",".join("%g" % x for x in q) + "]" for q in queries]
 
-    def qps(storage, ef):
-        s.run("SET vecgraph.ef_search = %d" % ef)
-        start = time.perf_counter()
-        for t in texts:
-            s.run("EXECUTE knn_%s('%s')" % (storage, t))
-        return len(texts) / (time.perf_counter() - start)
-    out = alternate(a, rows, qps, "polled client")
-    s.close()
-    print_pairs(out, "The same passes through a busy-polling client (%d rounds, medians):"
-                % a.rounds, "Busy-polling client")
+        def qps(storage, ef):
+            s.run("SET vecgraph.ef_search = %d" % ef)
+            with s.bound():
+                start = time.perf_counter()
+                for t in texts:
+                    s.run("EXECUTE knn_%s('%s')" % (storage, t))
+                return len(texts) / (time.perf_counter() - start)
+        out = alternate(a, rows, qps, what)
+        s.close()
+        print_pairs(out, "The same passes through a %s (%d rounds, medians):"
+                    % (heading, a.rounds), label)
 
 
 def alternate(a, rows, qps_of, what):
