@@ -132,13 +132,16 @@ ParseElement(char **p, const char *typname, const char *input, float limit)
 {
 	char	   *start = *p;
 	char	   *end;
+	const char *fast_end;
 	float		value;
 
 	if (*start == ',' || *start == ']' || *start == '\0')
 		ReportSyntaxError(typname, input, "Each element must be a number.");
 
 	/* the common plain decimals without strtof; the same value */
-	if (!vg_parse_plain_decimal(start, &value, (const char **) &end))
+	if (vg_parse_plain_decimal(start, &value, &fast_end))
+		end = unconstify(char *, fast_end);
+	else
 	{
 		errno = 0;
 		value = strtof(start, &end);

@@ -20,9 +20,10 @@ take out everything that is not the index's:
          same CPU (sched_setaffinity; needs root, or is left out): the
          answer wakes a client on the CPU that sends it, so no halted CPU
          is woken, and floor and k-NN query pay the same round trip.  On
-         these machines its difference matches EXPLAIN ANALYZE's execution
-         time; the client is bound only while it times a pass, so that
-         nothing else (hnswlib's passes) runs bound.
+         these machines its difference comes within about 0.02 ms of
+         EXPLAIN ANALYZE's execution time; the client is bound only while
+         it times a pass, so that nothing else (hnswlib's passes) runs
+         bound.
 
 The server side alone is measured too: EXPLAIN (ANALYZE, TIMING off)'s
 execution time, which holds the index scan and the heap fetches but no
