@@ -566,7 +566,8 @@ StoreDistances(void *arg, const VgMetric *metric, const void *query,
 		t = VgNodeOnPage(store->index, shape, BufferGetPage(buf), ids[i]);
 		/*
 		 * Again for small tuples: dropping this repeat of the early
-		 * prefetch made searches of 128 dimensions 15% slower.
+		 * prefetch (then one node ahead) made searches of 128 dimensions
+		 * 15% slower; two ahead it is no slower than one.
 		 */
 		if (ahead < n && hints[ahead] != InvalidBuffer)
 			PrefetchTuple(shape, hints[ahead], ids[ahead]);

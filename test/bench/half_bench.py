@@ -193,18 +193,17 @@ def other_clients(a, queries, rows):
     client's wake-up after a slower query dilutes any difference in the
     server's work (test/bench/work_per_query.py)."""
     import psycopg2
-    clients = [("spin", "polled client", "busy-polling client", "Busy-polling client")]
-    if work_per_query.one_cpu_possible():
-        clients.append(("one-cpu", "one-CPU client",
-                        "blocking client bound with its backend to one CPU",
-                        "One-CPU client"))
-    for client, what, heading, label in clients:
+    labels = {"spin": ("polled client", "busy-polling client", "Busy-polling client"),
+              "one-cpu": ("one-CPU client", "blocking client bound with its backend to one CPU",
+                          "One-CPU client")}
+    texts = ["[" + ",".join("%g" % x for x in q) + "]" for q in queries]
+    for client in (c for c in work_per_query.clients() if c in labels):
+        what, heading, label = labels[client]
         s = work_per_query.Session(psycopg2, DB, client == "spin", client == "one-cpu")
         s.run("SET max_parallel_workers_per_gather = 0")
         for storage in ("float", "half"):
             s.run("PREPARE knn_%s(vector) AS SELECT id FROM items_%s ORDER BY embedding <-> $1 "
                   "LIMIT %d" % (storage, storage, K))
-        texts = ["[" + ",".join("%g" % x for x in q) + "]" for q in queries]
 
         def qps(storage, ef):
             s.run("SET vecgraph.ef_search = %d" % ef)
