@@ -498,16 +498,17 @@ FillSegment(VgLeader *leader, Relation heap, Relation index, IndexInfo *indexInf
  * Rows the shared arena should hold: the bound on the rows the table can
  * have when there is one (an arena that fills up means building again), or
  * the estimate with a margin; within maintenance_work_mem.  0 when even the
- * estimate cannot fit.
+ * smaller of the two cannot fit; *least is set to that smaller one.
  */
 static uint32
-ArenaCapacity(const VgShape *shape, double estimate, double bound)
+ArenaCapacity(const VgShape *shape, double estimate, double bound, double *least)
 {
 	double		with_margin = estimate * VG_ROWS_MARGIN + VG_ROWS_SLACK;
 	double		want = bound >= 0 ? bound + VG_ROWS_SLACK : with_margin;
 	uint32		fits = VgArenaCapacityWithin(shape, (Size) maintenance_work_mem * 1024);
 
-	if (fits < Min(want, with_margin))
+	*least = Min(want, with_margin);
+	if (fits < *least)
 		return 0;
 	return (uint32) Min(want, (double) fits);
 }
@@ -524,7 +525,8 @@ VgBuildParallel(Relation heap, Relation index, IndexInfo *indexInfo,
 {
 	double		rows = VgEstimateRows(heap);
 	double		bound = VgIndexedRowsBound(heap, index, shape);
-	uint32		capacity = ArenaCapacity(shape, rows, bound);
+	double		least;
+	uint32		capacity = ArenaCapacity(shape, rows, bound, &least);
 	Size		arena_size = vg_arena_size(capacity, VgVectorBytes(shape), VgArenaM0(shape),
 									  shape->m) + 64;
 	Size		shared_size;
@@ -533,12 +535,11 @@ VgBuildParallel(Relation heap, Relation index, IndexInfo *indexInfo,
 
 	if (capacity == 0)
 	{
-		uint32		needed = (uint32) Min(rows * VG_ROWS_MARGIN + VG_ROWS_SLACK,
-										  (double) (PG_UINT32_MAX - 1));
+		uint32		needed = (uint32) Min(least, (double) (PG_UINT32_MAX - 1));
 
 		ereport(NOTICE,
 				(errmsg("vecgraph index \"%s\" is built without parallel workers: the graph of about %.0f rows needs %zu MB, more than maintenance_work_mem",
-						RelationGetRelationName(index), rows,
+						RelationGetRelationName(index), least,
 						(vg_arena_size(needed, VgVectorBytes(shape), VgArenaM0(shape),
 										 shape->m) + 64) >> 20),
 				 errhint("Increase maintenance_work_mem to build in parallel.")));
