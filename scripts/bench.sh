@@ -26,8 +26,9 @@
 #              shared_buffers 3GB, table and index prewarmed
 #     insert   single-row INSERT throughput as the index grows to 1,000,000
 #              rows (test/bench/insert_bench.py; VG_INSERT_ARGS passes
-#              arguments); as root the cluster's shared memory is on huge
-#              pages unless VG_HUGE_PAGES=off
+#              arguments), beside native hnswlib's insertion rate at the
+#              same sizes (test/bench/hnswlib_grow); as root the cluster's
+#              shared memory is on huge pages unless VG_HUGE_PAGES=off
 #   VG_HUGE_PAGES=on|off       shared memory of the throwaway cluster on 2 MB
 #                              huge pages (root only: reserves them with
 #                              sysctl vm.nr_hugepages and gives them back);
@@ -110,8 +111,11 @@ vecgraph.maintenance = off" vg_start_cluster
 bench_insert()
 {
 	local args=()
-	vg_require_packages "${VG_BASE_PACKAGES[@]}" python3 python3-numpy python3-psycopg2
+	vg_require_packages "${VG_BASE_PACKAGES[@]}" python3 python3-numpy python3-psycopg2 \
+		libhnswlib-dev g++
 	[ -n "${VG_INSERT_ARGS:-}" ] && read -r -a args <<<"$VG_INSERT_ARGS"
+	vg_say "building test/bench/hnswlib_grow (hnswlib, g++ -O3 -march=native)"
+	make -C "$VG_ROOT/test/bench" -s hnswlib-grow
 	vg_build_and_install
 	# 1,000,000 x 128 is about 1.3 GB of table and index: kept in memory, so
 	# that the figures are the index's, not the page cache's; on 4 kB pages

@@ -36,6 +36,8 @@
 
 #include <hnswlib/hnswlib.h>
 
+#include "hnswlib_driver.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -55,94 +57,13 @@
 namespace
 {
 
-using Clock = std::chrono::steady_clock;
-
-[[noreturn]] void
-die(const std::string &msg, int status = 1)
+const char *
+synopsis()
 {
-	std::fprintf(stderr, "hnswlib_ref: %s\n", msg.c_str());
-	std::exit(status);
-}
-
-[[noreturn]] void
-usage(const std::string &msg)
-{
-	std::fprintf(stderr,
-				 "hnswlib_ref: %s\n"
-				 "usage: hnswlib_ref --base FILE --queries FILE --gt FILE --n N --nq NQ\n"
-				 "                   --dim D --k K [--gt-k GK] [--m 16] [--ef-construction 64]\n"
-				 "                   [--seed 100] [--threads 1] [--builds 1] [--ef 10,20,40,...]\n"
-				 "                   [--repeats 3] [--warmup 1] [--save FILE | --load FILE]\n",
-				 msg.c_str());
-	std::exit(2);
-}
-
-long
-parse_long(const std::string &opt, const char *s, long min, long max)
-{
-	char	   *end;
-
-	errno = 0;
-	long		v = std::strtol(s, &end, 10);
-
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-		usage(opt + ": expected an integer in " + std::to_string(min) + ".." +
-			  std::to_string(max) + ", got '" + s + "'");
-	return v;
-}
-
-std::vector<size_t>
-parse_list(const std::string &opt, const char *s)
-{
-	std::vector<size_t> out;
-	std::string all(s);
-	size_t		pos = 0;
-
-	while (pos <= all.size())
-	{
-		size_t		comma = all.find(',', pos);
-
-		if (comma == std::string::npos)
-			comma = all.size();
-		std::string item = all.substr(pos, comma - pos);
-
-		if (item.empty())
-			usage(opt + ": empty item in '" + all + "'");
-		out.push_back((size_t) parse_long(opt, item.c_str(), 1, 1000000));
-		pos = comma + 1;
-	}
-	return out;
-}
-
-/* Reads a whole file that must hold exactly `count` items of `size` bytes. */
-template <typename T>
-std::vector<T>
-read_raw(const std::string &path, size_t count, const char *what)
-{
-	struct stat st;
-
-	if (stat(path.c_str(), &st) != 0)
-		die(std::string("cannot open ") + what + " file " + path + ": " +
-			std::strerror(errno));
-	if ((uint64_t) st.st_size != (uint64_t) count * sizeof(T))
-		die(std::string(what) + " file " + path + " has " +
-			std::to_string((long long) st.st_size) + " bytes, expected " +
-			std::to_string((unsigned long long) count * sizeof(T)) +
-			" (check n, nq, dim and gt-k)");
-
-	std::vector<T> buf(count);
-	FILE	   *f = std::fopen(path.c_str(), "rb");
-
-	if (f == nullptr)
-		die(std::string("cannot open ") + what + " file " + path + ": " +
-			std::strerror(errno));
-	size_t		got = count ? std::fread(buf.data(), sizeof(T), count, f) : 0;
-	bool		err = std::ferror(f) != 0;
-
-	std::fclose(f);
-	if (got != count || err)
-		die(std::string("cannot read ") + what + " file " + path);
-	return buf;
+	return "usage: hnswlib_ref --base FILE --queries FILE --gt FILE --n N --nq NQ\n"
+		"                   --dim D --k K [--gt-k GK] [--m 16] [--ef-construction 64]\n"
+		"                   [--seed 100] [--threads 1] [--builds 1] [--ef 10,20,40,...]\n"
+		"                   [--repeats 3] [--warmup 1] [--save FILE | --load FILE]\n";
 }
 
 double
@@ -250,20 +171,18 @@ main(int argc, char **argv)
 {
 	std::string base_path, query_path, gt_path, save_path, load_path;
 	long		n = -1, nq = -1, dim = -1, k = -1, gt_k = -1;
-	long		m = 16, ef_construction = 64, seed = 100, threads = 1;
+	GraphOptions g;
+	long		threads = 1;
 	long		repeats = 3, warmup = 1, builds = 1;
 	std::vector<size_t> efs = {10, 20, 40, 80, 160, 320};
 
 	for (int i = 1; i < argc; i++)
 	{
 		std::string opt = argv[i];
+		const char *val = option_value(argc, argv, i);
 
-		if (opt == "-h" || opt == "--help")
-			usage("help");
-		if (i + 1 >= argc)
-			usage(opt + " needs a value");
-		const char *val = argv[++i];
-
+		if (graph_option(opt, val, g))
+			continue;
 		if (opt == "--base")
 			base_path = val;
 		else if (opt == "--queries")
@@ -280,12 +199,6 @@ main(int argc, char **argv)
 			k = parse_long(opt, val, 1, 10000);
 		else if (opt == "--gt-k")
 			gt_k = parse_long(opt, val, 1, 10000);
-		else if (opt == "--m")
-			m = parse_long(opt, val, 2, 10000);
-		else if (opt == "--ef-construction")
-			ef_construction = parse_long(opt, val, 1, 1000000);
-		else if (opt == "--seed")
-			seed = parse_long(opt, val, 0, 1L << 62);
 		else if (opt == "--threads")
 			threads = parse_long(opt, val, 1, 1024);
 		else if (opt == "--builds")
@@ -338,9 +251,9 @@ main(int argc, char **argv)
 		{
 			/* The previous index is freed before the next is allocated. */
 			built.reset();
-			built.reset(new hnswlib::HierarchicalNSW<float>(&space, (size_t) n, (size_t) m,
-															(size_t) ef_construction,
-															(size_t) seed));
+			built.reset(new hnswlib::HierarchicalNSW<float>(&space, (size_t) n, (size_t) g.m,
+															(size_t) g.ef_construction,
+															(size_t) g.seed));
 			hnswlib::HierarchicalNSW<float> &idx = *built;
 
 			/* Build: points in row order, labels = row numbers. */
@@ -384,7 +297,7 @@ main(int argc, char **argv)
 		if (!save_path.empty())
 			index.saveIndex(save_path);
 		if (load_path.empty())
-			report_build(index, build_runs, n, dim, m, ef_construction, seed, threads);
+			report_build(index, build_runs, n, dim, g.m, g.ef_construction, g.seed, threads);
 
 		std::vector<double> lat_ms((size_t) nq);
 		std::vector<hnswlib::labeltype> found((size_t) k);
