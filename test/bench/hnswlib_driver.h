@@ -7,6 +7,9 @@
 #ifndef HNSWLIB_DRIVER_H
 #define HNSWLIB_DRIVER_H
 
+#include <hnswlib/hnswlib.h>
+
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -14,7 +17,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <exception>
 #include <sys/stat.h>
+#include <thread>
 #include <vector>
 
 namespace
@@ -23,6 +28,12 @@ namespace
 using Clock = std::chrono::steady_clock;
 
 const char *synopsis();
+
+double
+seconds_since(Clock::time_point t0)
+{
+	return std::chrono::duration<double>(Clock::now() - t0).count();
+}
 
 [[noreturn]] void
 die(const std::string &msg, int status = 1)
@@ -90,7 +101,7 @@ read_raw(const std::string &path, size_t count, const char *what)
 		die(std::string(what) + " file " + path + " has " +
 			std::to_string((long long) st.st_size) + " bytes, expected " +
 			std::to_string((unsigned long long) count * sizeof(T)) +
-			" (check n, nq, dim and gt-k)");
+			" (check the row counts and dimensions given)");
 
 	std::vector<T> buf(count);
 	FILE	   *f = std::fopen(path.c_str(), "rb");
@@ -105,6 +116,45 @@ read_raw(const std::string &path, size_t count, const char *what)
 	if (got != count || err)
 		die(std::string("cannot read ") + what + " file " + path);
 	return buf;
+}
+
+/*
+ * Adds rows [from, to) of base (dim floats each, labels = row numbers) on
+ * `threads` threads, each taking the next row; the first failure stops
+ * them all and is thrown again here.
+ */
+void
+add_rows(hnswlib::HierarchicalNSW<float> &index, const std::vector<float> &base,
+		 long dim, long from, long to, long threads)
+{
+	std::atomic<long> next(from);
+	std::atomic<bool> failed(false);
+	std::exception_ptr failure;
+	std::vector<std::thread> pool;
+
+	if (threads == 1)
+	{
+		for (long i = from; i < to; i++)
+			index.addPoint(&base[(size_t) i * dim], (hnswlib::labeltype) i);
+		return;
+	}
+	for (long t = 0; t < threads; t++)
+		pool.emplace_back([&]() {
+			try
+			{
+				for (long i = next++; i < to && !failed; i = next++)
+					index.addPoint(&base[(size_t) i * dim], (hnswlib::labeltype) i);
+			}
+			catch (...)
+			{
+				if (!failed.exchange(true))
+					failure = std::current_exception();
+			}
+		});
+	for (auto &th : pool)
+		th.join();
+	if (failure)
+		std::rethrow_exception(failure);
 }
 
 /* The value of option argv[i]; i moves on to it.  --help is no option. */

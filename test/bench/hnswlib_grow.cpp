@@ -25,12 +25,9 @@
 #include "hnswlib_driver.h"
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace
@@ -43,25 +40,6 @@ synopsis()
 		"                    [--grow-by 10000] [--threads 1,2] [--repeats 3]\n"
 		"                    [--build-threads 2] [--m 16] [--ef-construction 64]\n"
 		"                    [--seed 100]\n";
-}
-
-/* Adds rows [from, to) of base on `threads` threads; returns the seconds. */
-double
-add_rows(hnswlib::HierarchicalNSW<float> &index, const std::vector<float> &base,
-		 long dim, long from, long to, long threads)
-{
-	std::atomic<long> next(from);
-	std::vector<std::thread> pool;
-	Clock::time_point t0 = Clock::now();
-
-	for (long t = 0; t < threads; t++)
-		pool.emplace_back([&]() {
-			for (long i = next++; i < to; i = next++)
-				index.addPoint(&base[(size_t) i * dim], (hnswlib::labeltype) i);
-		});
-	for (auto &th : pool)
-		th.join();
-	return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
 }							/* namespace */
@@ -114,40 +92,51 @@ main(int argc, char **argv)
 	hnswlib::L2Space space((size_t) dim);
 	std::string saved = base_path + ".hnswlib";
 
-	for (long size : sizes)
+	try
 	{
-		std::vector<std::vector<double>> rates(thread_counts.size());
-		long		next = largest;
-
+		for (long size : sizes)
 		{
-			hnswlib::HierarchicalNSW<float> built(&space, (size_t) size, (size_t) g.m,
-												  (size_t) g.ef_construction, (size_t) g.seed);
+			std::vector<std::vector<double>> rates(thread_counts.size());
+			long		next = largest;
 
-			add_rows(built, base, dim, 0, size, build_threads);
-			built.saveIndex(saved);
-		}
-		for (long r = 0; r < repeats; r++)
+			{
+				hnswlib::HierarchicalNSW<float> built(&space, (size_t) size, (size_t) g.m,
+													  (size_t) g.ef_construction, (size_t) g.seed);
+
+				add_rows(built, base, dim, 0, size, build_threads);
+				built.saveIndex(saved);
+			}
+			for (long r = 0; r < repeats; r++)
+				for (size_t t = 0; t < thread_counts.size(); t++)
+				{
+					hnswlib::HierarchicalNSW<float> index(&space, saved, false,
+														  (size_t) (size + grow_by));
+					Clock::time_point t0 = Clock::now();
+
+					add_rows(index, base, dim, next, next + grow_by, (long) thread_counts[t]);
+					double		s = seconds_since(t0);
+
+					next += grow_by;
+					rates[t].push_back(grow_by / s);
+				}
 			for (size_t t = 0; t < thread_counts.size(); t++)
 			{
-				hnswlib::HierarchicalNSW<float> index(&space, saved, false,
-													  (size_t) (size + grow_by));
-				double		s = add_rows(index, base, dim, next, next + grow_by, (long) thread_counts[t]);
+				std::vector<double> sorted(rates[t]);
+				std::string runs;
 
-				next += grow_by;
-				rates[t].push_back(grow_by / s);
+				std::sort(sorted.begin(), sorted.end());
+				for (double v : rates[t])
+					runs += (runs.empty() ? "" : ",") + std::to_string((long) v);
+				std::printf("{\"size\":%ld,\"threads\":%ld,\"grow_by\":%ld,\"rate\":%.0f,\"runs\":[%s]}\n",
+							size, (long) thread_counts[t], grow_by, sorted[(sorted.size() - 1) / 2], runs.c_str());
+				std::fflush(stdout);
 			}
-		for (size_t t = 0; t < thread_counts.size(); t++)
-		{
-			std::vector<double> sorted(rates[t]);
-			std::string runs;
-
-			std::sort(sorted.begin(), sorted.end());
-			for (double v : rates[t])
-				runs += (runs.empty() ? "" : ",") + std::to_string((long) v);
-			std::printf("{\"size\":%ld,\"threads\":%ld,\"grow_by\":%ld,\"rate\":%.0f,\"runs\":[%s]}\n",
-						size, (long) thread_counts[t], grow_by, sorted[(sorted.size() - 1) / 2], runs.c_str());
-			std::fflush(stdout);
 		}
+	}
+	catch (const std::exception &e)
+	{
+		std::remove(saved.c_str());
+		die(std::string("hnswlib failed: ") + e.what());
 	}
 	std::remove(saved.c_str());
 	return 0;

@@ -66,12 +66,6 @@ synopsis()
 		"                   [--repeats 3] [--warmup 1] [--save FILE | --load FILE]\n";
 }
 
-double
-seconds_since(Clock::time_point t0)
-{
-	return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
 /* Nearest-rank percentile of sorted values: the ceil(p/100 * n)-th one. */
 double
 percentile(const std::vector<double> &sorted, double p)
@@ -259,37 +253,7 @@ main(int argc, char **argv)
 			/* Build: points in row order, labels = row numbers. */
 			Clock::time_point t0 = Clock::now();
 
-			if (threads == 1)
-			{
-				for (long i = 0; i < n; i++)
-					idx.addPoint(&base[(size_t) i * dim], (hnswlib::labeltype) i);
-			}
-			else
-			{
-				std::atomic<long> next(0);
-				std::vector<std::thread> pool;
-				std::exception_ptr failure;
-				std::atomic<bool> failed(false);
-
-				for (long t = 0; t < threads; t++)
-					pool.emplace_back([&]() {
-						try
-						{
-							for (long i = next++; i < n && !failed; i = next++)
-								idx.addPoint(&base[(size_t) i * dim],
-											 (hnswlib::labeltype) i);
-						}
-						catch (...)
-						{
-							if (!failed.exchange(true))
-								failure = std::current_exception();
-						}
-					});
-				for (auto &th : pool)
-					th.join();
-				if (failure)
-					std::rethrow_exception(failure);
-			}
+			add_rows(idx, base, dim, 0, n, threads);
 			build_runs.push_back(seconds_since(t0));
 		}
 		hnswlib::HierarchicalNSW<float> &index = *built;

@@ -208,13 +208,18 @@ def median_run(runs):
     return sorted(runs)[(len(runs) - 1) // 2]
 
 
-def new_database(a, admin, dim, total):
-    """The database to grow, with its tables and index; returns a
-    connection to it."""
+def drop_databases(a, admin):
+    """The grown database and its last copy, if there are any."""
     cur = admin.cursor()
     for name in (a.dbname + "_run", a.dbname):
         cur.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
-    cur.execute('CREATE DATABASE "%s"' % a.dbname)
+
+
+def new_database(a, admin, dim, total):
+    """The database to grow, with its tables and index; returns a
+    connection to it."""
+    drop_databases(a, admin)
+    admin.cursor().execute('CREATE DATABASE "%s"' % a.dbname)
     conn = psycopg2.connect("", dbname=a.dbname)
     conn.autocommit = True
     c = conn.cursor()
@@ -275,14 +280,12 @@ def bench_dim(a, admin, dim):
                                   + row["wal%d" % k])
                                for k in a.clients)),
                   flush=True)
-    cur = admin.cursor()
-    for name in (a.dbname + "_run", a.dbname):
-        cur.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
+    drop_databases(a, admin)
     if a.hnswlib:
         rates = hnswlib_rates(a, data, sizes, dim, a.huge_pages)
         for row in rows:
             for k, th in zip(a.clients, hnswlib_threads(a.clients)):
-                row["ref%d" % k] = (th, rates[(row["rows"], th)])
+                row["ref%d" % k] = rates[(row["rows"], th)]
     return rows
 
 
@@ -314,7 +317,7 @@ def main(argv):
             cells = ["%.0f (%.2f×) | %.1f, %.0f" % ((r[k], r[k] / rows[0][k]) + r["wal%d" % k])
                      for k in a.clients]
             if ref:
-                cells += ["%.0f (%.2f×)" % (r["ref%d" % k][1], r["ref%d" % k][1] / rows[0]["ref%d" % k][1])
+                cells += ["%.0f (%.2f×)" % (r["ref%d" % k], r["ref%d" % k] / rows[0]["ref%d" % k])
                           for k in a.clients]
             print("| %d | %d | %.0f | %s |"
                   % (r["dim"], r["rows"], r["grow_rows_per_s"], " | ".join(cells)))

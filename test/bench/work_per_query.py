@@ -210,9 +210,7 @@ def markdown(lines, md_table):
     """The summary as a table (md_table from ann_bench)."""
     rows = []
     for ln in lines:
-        for client in CLIENTS:
-            if client not in ln:
-                continue
+        for client in (c for c in CLIENTS if c in ln):
             c = ln[client]
             rows.append(["%.3f" % ln["recall"], client,
                          "%.3f" % ln["hnswlib_p50_ms"] if ln["hnswlib_p50_ms"] else "—",
