@@ -52,6 +52,34 @@ VACUUM big;
 SELECT nodes FROM vecgraph_index_info('big_v');
 SELECT * FROM vecgraph_check('big_v');
 
+-- A free slot is taken over only under a cleanup lock, since scans read
+-- nodes under a pin alone: while a cursor's scan holds a pin on the one
+-- page of nodes (here this backend's own, as another reader's would be),
+-- inserts add new nodes instead; once the pin is gone, they reuse slots.
+CREATE TABLE tiny (id int, v vector(4));
+INSERT INTO tiny SELECT i, ARRAY[i, i % 7, i % 5, 1]::vector FROM generate_series(1, 40) i;
+CREATE INDEX tiny_v ON tiny USING vecgraph (v) WITH (m = 4, ef_construction = 16);
+SELECT pg_relation_size('tiny_v') / 8192 AS pages;  -- the metapage and one
+DELETE FROM tiny WHERE id % 2 = 0;
+VACUUM tiny;
+SET enable_seqscan = off;
+SET vecgraph.enable_search_workers = off;  -- the pin is this backend's
+BEGIN;
+DECLARE c CURSOR FOR SELECT id FROM tiny ORDER BY v <-> '[3,3,3,1]';
+FETCH 1 FROM c;
+INSERT INTO tiny SELECT i, ARRAY[i, i % 7, i % 5, 1]::vector FROM generate_series(101, 105) i;
+SELECT nodes, deleted_nodes AS free_or_deleted FROM vecgraph_index_info('tiny_v');
+CLOSE c;
+COMMIT;
+INSERT INTO tiny SELECT i, ARRAY[i, i % 7, i % 5, 1]::vector FROM generate_series(201, 205) i;
+SELECT nodes, deleted_nodes AS free_or_deleted FROM vecgraph_index_info('tiny_v');
+SELECT * FROM vecgraph_check('tiny_v');
+SELECT count(*) = (SELECT count(*) FROM tiny) AS all_found
+FROM (SELECT id FROM tiny ORDER BY v <-> '[1,2,3,1]' LIMIT 100) s;
+RESET enable_seqscan;
+RESET vecgraph.enable_search_workers;
+DROP TABLE tiny;
+
 -- errors
 SELECT * FROM vecgraph_index_info('docs_pkey');
 SELECT * FROM vecgraph_check('docs');

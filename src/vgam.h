@@ -410,6 +410,7 @@ extern void VgReportCorrupt(Relation index, BlockNumber blkno, const char *detai
 extern void VgCheckItemBounds(Relation index, BlockNumber blkno, OffsetNumber off,
 							  ItemId itemid);
 extern VgNodeTuple VgNodeOnPage(Relation index, const VgShape *shape, Page page, VgNodeId id);
+extern VgNodeTuple VgNodeOnPinnedPage(Relation index, const VgShape *shape, Page page, VgNodeId id);
 extern VgUpperTuple VgUpperOnPage(Relation index, const VgShape *shape, Page page,
 								  VgNodeId id, int level);
 extern VgNodeTuple VgNextNodeOnPage(Relation index, const VgShape *shape, Page page,
@@ -523,6 +524,8 @@ typedef struct VgStoreData
 	VgShape		shape;
 	VgMetric	metric;
 	bool		skip_deleted;	/* rank deleted nodes infinitely far (inserts) */
+	bool		pin_only;		/* distances read nodes under a pin alone
+								 * (scans; see vgstore.c) */
 	Buffer		buf;			/* kept pinned between calls, or InvalidBuffer */
 	MemoryContext vector_cxt;	/* copies handed out by the vector operation */
 	struct HTAB *vectors;		/* node id -> copy, until VgStoreReset */
@@ -539,6 +542,7 @@ typedef VgStoreData *VgStore;
 extern const VgGraphOps VgStoreOps;
 extern const VgAllocator *VgPallocAllocator(MemoryContext cxt);
 extern void VgStoreInit(VgStore store, Relation index, bool skip_deleted);
+extern void VgStoreInitScan(VgStore store, Relation index);
 extern VgGraph VgStoreGraph(VgStore store);
 extern void VgStoreReset(VgStore store);
 extern void VgStoreRelease(VgStore store);

@@ -172,13 +172,18 @@ PlaceTuples(VgStore store, VgNodeTuple node, VgUpperTuple upper)
 /*
  * Overwrites a free node (one VACUUM deleted and unlinked) of the store's
  * partition on page blkno with a new row; returns its id, or VG_NO_NODE
- * when the page has none.  A link some race left pointing at the slot then
- * at least stays inside its graph.  The node keeps the slot's level and upper tuple, so levels keep the
- * distribution they were drawn with; *level is set to it.
+ * when the page has none or is busy (*busy set).  A link some race left
+ * pointing at the slot then at least stays inside its graph.  The node
+ * keeps the slot's level and upper tuple, so levels keep the distribution
+ * they were drawn with; *level is set to it.
+ *
+ * Scans read nodes under a pin alone (vgstore.c), so a slot's bytes may
+ * change only under a cleanup lock: a page some backend has pinned is
+ * busy, and the row goes elsewhere rather than wait for the pin.
  */
 static VgNodeId
 ReuseOnPage(VgStore store, BlockNumber blkno, ItemPointer heaptid,
-			const void *vector, int *level)
+			const void *vector, int *level, bool *busy)
 {
 	Buffer		buf = ReadBuffer(store->index, blkno);
 	GenericXLogState *state;
@@ -187,7 +192,12 @@ ReuseOnPage(VgStore store, BlockNumber blkno, ItemPointer heaptid,
 	OffsetNumber off = InvalidOffsetNumber;
 	VgNodeTuple t;
 
-	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	if (!ConditionalLockBufferForCleanup(buf))
+	{
+		ReleaseBuffer(buf);
+		*busy = true;
+		return VG_NO_NODE;
+	}
 	/* look first: most pages near the hint have no free slot left */
 	while ((t = VgNextNodeOnPage(store->index, &store->shape, BufferGetPage(buf),
 								 blkno, &off)) != NULL)
@@ -212,26 +222,44 @@ ReuseOnPage(VgStore store, BlockNumber blkno, ItemPointer heaptid,
 	return id;
 }
 
-/* A free slot near the metapage's hint, moving the hint on; or VG_NO_NODE. */
+static void
+MoveFreeHint(Relation index, BlockNumber hint, BlockNumber to)
+{
+	if (to != hint)
+		VgSetMetaHint(index, VG_HINT_FREE_PAGE, to);
+}
+
+/*
+ * A free slot near the metapage's hint, moving the hint on; or VG_NO_NODE.
+ * The hint never passes a busy page, whose free slots may still be there.
+ */
 static VgNodeId
 ReuseFreeSlot(VgStore store, BlockNumber hint, ItemPointer heaptid,
 			  const void *vector, int *level)
 {
 	BlockNumber nblocks = RelationGetNumberOfBlocks(store->index);
+	BlockNumber first_busy = InvalidBlockNumber;
 	BlockNumber blkno;
 
+	/* a pin of this store's own would make its page look busy */
+	VgStoreRelease(store);
 	for (blkno = hint; blkno < nblocks && blkno < hint + VG_FREE_SLOT_SEARCH; blkno++)
 	{
-		VgNodeId	id = ReuseOnPage(store, blkno, heaptid, vector, level);
+		bool		busy = false;
+		VgNodeId	id = ReuseOnPage(store, blkno, heaptid, vector, level, &busy);
 
+		if (busy && first_busy == InvalidBlockNumber)
+			first_busy = blkno;
 		if (id != VG_NO_NODE)
 		{
-			if (blkno != hint)
-				VgSetMetaHint(store->index, VG_HINT_FREE_PAGE, blkno);
+			MoveFreeHint(store->index, hint, first_busy != InvalidBlockNumber ? first_busy : blkno);
 			return id;
 		}
 	}
-	VgSetMetaHint(store->index, VG_HINT_FREE_PAGE, blkno < nblocks ? blkno : InvalidBlockNumber);
+	if (first_busy != InvalidBlockNumber)
+		MoveFreeHint(store->index, hint, first_busy);
+	else
+		MoveFreeHint(store->index, hint, blkno < nblocks ? blkno : InvalidBlockNumber);
 	return VG_NO_NODE;
 }
 

@@ -20,11 +20,14 @@ typedef struct VgCachedNode
 {
 	ItemPointerData heaptid;
 	uint8		flags;
-	uint16		count0;
+	uint16		count0;			/* VG_CACHED_NO_LIST: links not copied */
 	float		error;			/* half storage: the VgHalfVector's; else 0 */
 	float		norm;
 	VgNodeId	links[FLEXIBLE_ARRAY_MEMBER];
 } VgCachedNode;
+
+/* A scan reading under a pin alone copies no list: it may be changing. */
+#define VG_CACHED_NO_LIST	0xFFFF
 
 typedef struct VgNodeCache
 {

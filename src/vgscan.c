@@ -124,7 +124,7 @@ vgbeginscan(Relation index, int nkeys, int norderbys)
 
 	so->cxt = AllocSetContextCreate(CurrentMemoryContext, "vecgraph scan",
 									ALLOCSET_DEFAULT_SIZES);
-	VgStoreInit(&so->store, index, false);
+	VgStoreInitScan(&so->store, index);
 	scan->xs_orderbyvals = palloc0(sizeof(Datum) * Max(norderbys, 1));
 	scan->xs_orderbynulls = palloc(sizeof(bool) * Max(norderbys, 1));
 	scan->opaque = so;

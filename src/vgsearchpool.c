@@ -805,7 +805,7 @@ SearchItems(PoolJob *job, int jobno, MemoryContext cxt)
 
 	if (index == NULL)
 		return;
-	VgStoreInit(&store, index, false);
+	VgStoreInitScan(&store, index);
 	while (!job->closed &&
 		   (i = pg_atomic_fetch_add_u32(&job->next_item, 1)) < (uint32) job->nitems)
 	{

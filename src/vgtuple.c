@@ -91,6 +91,26 @@ VgNodeOnPage(Relation index, const VgShape *shape, Page page, VgNodeId id)
 	return t;
 }
 
+/*
+ * The node tuple id on a page pinned but not locked (vgstore.c, "Reading
+ * under a pin"): only the fields no writer changes while the page is
+ * pinned are checked.  A list's length may be rewritten meanwhile, so it
+ * is neither checked nor to be read.
+ */
+VgNodeTuple
+VgNodeOnPinnedPage(Relation index, const VgShape *shape, Page page, VgNodeId id)
+{
+	BlockNumber blkno = VgNodeBlock(id, shape);
+	VgNodeTuple t = (VgNodeTuple) CheckedItem(index, page, blkno, VgNodeOffset(id, shape),
+											  VgNodeTupleSize(shape), id);
+
+	if (!VgTupleIsNode(t) || t->level > VG_MAX_LEVEL || t->partition >= shape->partitions)
+		VgReportCorrupt(index, blkno,
+						psprintf("Node %u has flags %u, level %u, partition %u.",
+								 id, t->flags, t->level, t->partition));
+	return t;
+}
+
 VgUpperTuple
 VgUpperOnPage(Relation index, const VgShape *shape, Page page, VgNodeId id, int level)
 {

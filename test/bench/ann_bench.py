@@ -44,7 +44,6 @@ import datetime
 import json
 import os
 import platform
-import re
 import shlex
 import shutil
 import signal
@@ -59,6 +58,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
+import benchdb  # noqa: E402
 import datasets  # noqa: E402
 import work_per_query  # noqa: E402
 
@@ -684,33 +684,21 @@ class Postgres:
         cur.copy_expert("COPY bench_queries (id, v) FROM STDIN",
                         _ChunkReader(datasets.copy_text(queries)), size=1 << 16)
         self.sql("ANALYZE bench_queries")
-        query = ("SELECT id FROM items ORDER BY embedding <-> "
-                 "(SELECT v FROM bench_queries WHERE id = :qid) LIMIT %d" % a.k)
+        query = benchdb.knn_query("items", a.k)
         plan = "\n".join(r[0] for r in self.sql(
             "EXPLAIN " + query.replace(":qid", "1"), "EXPLAIN").fetchall())
         if INDEX_NAME not in plan:
             raise BenchError("the pgbench query does not use the index:\n" + plan)
         rows = []
-        with tempfile.TemporaryDirectory() as tmp:
-            script = os.path.join(tmp, "knn.sql")
-            with open(script, "w") as f:
-                f.write("\\set qid random(0, %d)\n%s;\n" % (queries.shape[0] - 1, query))
-            env = dict(os.environ, PGDATABASE=a.dbname,
-                       PGOPTIONS="-c vecgraph.ef_search=%d -c max_parallel_workers_per_gather=%d"
-                       % (a.pgbench_ef, a.workers))
-            for clients in a.pgbench_clients:
-                cmd = ["pgbench", "-n", "-M", "prepared", "-c", str(clients),
-                       "-j", str(min(clients, os.cpu_count() or 1)),
-                       "-T", str(a.pgbench_seconds), "-f", script]
-                out = subprocess.run(cmd, env=env, capture_output=True, text=True)
-                m = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out.stdout)
-                if out.returncode != 0 or m is None:
-                    raise BenchError("%s failed: %s" % (" ".join(cmd), out.stderr.strip()))
-                lat = re.search(r"latency average = ([0-9.]+) ms", out.stdout)
-                rows.append({"clients": clients, "tps": float(m.group(1)),
-                             "latency_ms": float(lat.group(1)) if lat else None})
-                say("vecgraph: pgbench %d client(s), ef_search %d: %.1f queries/s"
-                    % (clients, a.pgbench_ef, rows[-1]["tps"]))
+        for clients in a.pgbench_clients:
+            try:
+                tps, latency = benchdb.pgbench_knn(a.dbname, "items", queries.shape[0], a.pgbench_ef,
+                                                   clients, a.pgbench_seconds, a.k, a.workers)
+            except RuntimeError as e:
+                raise BenchError(str(e))
+            rows.append({"clients": clients, "tps": tps, "latency_ms": latency})
+            say("vecgraph: pgbench %d client(s), ef_search %d: %.1f queries/s"
+                % (clients, a.pgbench_ef, tps))
         return rows
 
     def after_deletes(self, base, queries, gt_key):

@@ -8,9 +8,11 @@
    tables in alternating passes (--rounds each, medians), and the QPS of each
    at recall 0.99 and 0.995 interpolated on its own curve; then the same
    passes through a busy-polling client and (as root) a blocking client
-   bound with its backend to one CPU; then the same searches from inside
-   one backend (a PL/pgSQL loop over the queries,
-   already parsed): the index's work without the client's.
+   bound with its backend to one CPU; then through pgbench (one client
+   connection, C, a prepared statement taking each query vector from a
+   table by a random id: the fastest client); then the same searches from
+   inside one backend (a PL/pgSQL loop over the queries, already parsed):
+   the index's work without the client's.
 2. synthetic: --n x --dim clustered vectors (datasets.py; 100,000 x 3,072 by
    default), loaded with binary COPY into a vector column, indexed WITH
    (storage = 'half') serially and with one parallel worker plus the leader,
@@ -26,6 +28,7 @@ environment variables (make bench VG_BENCH=half starts one).
 import argparse
 import io
 import os
+import shutil
 import statistics
 import struct
 import sys
@@ -58,6 +61,8 @@ def parse_args(argv):
     p.add_argument("--ef", type=int_list, default=int_list("10,20,40,80,160"))
     p.add_argument("--rounds", type=int, default=3, help="timed passes per storage and ef")
     p.add_argument("--build-repeats", type=int, default=3)
+    p.add_argument("--pgbench-seconds", type=int, default=5,
+                   help="seconds of each pgbench pass (0: no pgbench passes)")
     p.add_argument("--n", type=int, default=100000, help="synthetic rows")
     p.add_argument("--dim", type=int, default=3072, help="synthetic dimensions")
     p.add_argument("--synthetic-queries", type=int, default=200)
@@ -181,8 +186,10 @@ def fashion(a, db):
                 if "-" not in (qf, qh) else "-")
         print("\nQPS at recall %.3f: float %s, half %s (%s; the index's work, floor removed: %s)"
               % (target, qf, qh, ratio, work))
+    load_queries(db, queries)
     other_clients(a, queries, rows)
-    in_backend(a, db, queries, rows)
+    pgbench_client(a, len(queries), rows)
+    in_backend(a, db, rows)
 
 
 def other_clients(a, queries, rows):
@@ -248,6 +255,40 @@ def print_pairs(out, heading, label):
             print("\n%s, QPS at recall %.3f: float %s, half %s (%.2fx)"
                   % (label, target, qf, qh, float(qh) / float(qf)))
 
+def load_queries(db, queries):
+    """bench_queries, the queries by id, stored plain (not TOASTed): the
+    pgbench and in-backend passes read one a query."""
+    db.sql("CREATE TABLE bench_queries (id int PRIMARY KEY, v vector(%d))" % queries.shape[1])
+    db.sql("ALTER TABLE bench_queries ALTER COLUMN v SET STORAGE PLAIN")
+    buf = io.StringIO("".join(datasets.copy_text(queries)))
+    db.conn.cursor().copy_expert("COPY bench_queries (id, v) FROM STDIN", buf)
+    db.sql("VACUUM ANALYZE bench_queries")
+
+
+def pgbench_client(a, n_queries, rows):
+    """The same searches through pgbench: one connection, -M prepared, a
+    random query id a transaction, its vector read from bench_queries by a
+    subquery (an index lookup of one heap page).  Of the clients here it
+    adds the least to each query, so the index's work weighs most in its
+    QPS.  The recalls are the psycopg2 client's (same queries, same
+    results)."""
+    if a.pgbench_seconds <= 0:
+        return
+    if shutil.which("pgbench") is None:
+        say("pgbench is missing (apt-get install postgresql-client-15): no pgbench passes")
+        return
+
+    def qps(storage, ef):
+        try:
+            return benchdb.pgbench_knn(DB, "items_" + storage, n_queries, ef, 1,
+                                       a.pgbench_seconds, K)[0]
+        except RuntimeError as e:
+            raise SystemExit("half_bench: %s" % e)
+    out = alternate(a, rows, qps, "pgbench")
+    print_pairs(out, "The same searches through pgbench (one connection, -M prepared, %d s a pass, "
+                "%d rounds, medians):" % (a.pgbench_seconds, a.rounds), "pgbench")
+
+
 IN_BACKEND = """
 CREATE FUNCTION knn_loop(tbl text, ef int) RETURNS float8 LANGUAGE plpgsql AS $$
 DECLARE
@@ -268,13 +309,10 @@ END
 $$"""
 
 
-def in_backend(a, db, queries, rows):
+def in_backend(a, db, rows):
     """QPS of the same searches run inside one backend, both tables in
     alternating rounds; the ratio at recall 0.99 uses the recall measured
     through the client (the results are the same)."""
-    db.sql("CREATE TABLE bench_queries (id int PRIMARY KEY, v vector(%d))" % queries.shape[1])
-    buf = io.StringIO("".join(datasets.copy_text(queries)))
-    db.conn.cursor().copy_expert("COPY bench_queries (id, v) FROM STDIN", buf)
     db.sql(IN_BACKEND)
     out = alternate(a, rows, lambda storage, ef: db.one(
         "SELECT knn_loop(%s, %s)", ("items_" + storage, ef))[0], "in one backend")

@@ -20,9 +20,7 @@ dataset-fashion-mnist, or synthetic clustered vectors (datasets.py).
 """
 import argparse
 import os
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +29,7 @@ import numpy as np
 import psycopg2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchdb  # noqa: E402
 import datasets  # noqa: E402
 
 DB = "vecgraph_maint_bench"
@@ -121,21 +120,7 @@ class Bench:
 
     def pgbench(self):
         a = self.a
-        query = ("SELECT id FROM items ORDER BY embedding <-> "
-                 "(SELECT v FROM bench_queries WHERE id = :qid) LIMIT 10")
-        with tempfile.TemporaryDirectory() as tmp:
-            script = os.path.join(tmp, "knn.sql")
-            with open(script, "w") as f:
-                f.write("\\set qid random(0, %d)\n%s;\n" % (a.queries - 1, query))
-            env = dict(os.environ, PGDATABASE=DB,
-                       PGOPTIONS="-c vecgraph.ef_search=%d -c max_parallel_workers_per_gather=0" % a.ef)
-            cmd = ["pgbench", "-n", "-M", "prepared", "-c", str(a.clients), "-j", str(a.clients),
-                   "-T", str(a.seconds), "-f", script]
-            out = subprocess.run(cmd, env=env, capture_output=True, text=True)
-        m = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out.stdout)
-        if out.returncode != 0 or m is None:
-            raise RuntimeError("%s failed: %s" % (" ".join(cmd), out.stderr.strip()))
-        return float(m.group(1))
+        return benchdb.pgbench_knn(DB, "items", a.queries, a.ef, a.clients, a.seconds)[0]
 
     def recall(self, queries, gt):
         self.sql("SET vecgraph.ef_search = %d" % self.a.ef)
