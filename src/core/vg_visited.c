@@ -9,13 +9,6 @@
 
 #include "vg_visited.h"
 
-/* Fibonacci hashing spreads consecutive ids over the table. */
-static inline uint32_t
-hash_id(VgNodeId id)
-{
-	return (uint32_t) ((id * UINT64_C(0x9E3779B97F4A7C15)) >> 32);
-}
-
 static VgStatus
 allocate_slots(VgVisited *set, uint32_t capacity)
 {
@@ -53,18 +46,9 @@ vg_visited_clear(VgVisited *set)
 	set->count = 0;
 }
 
-static inline uint32_t
-probe(const VgVisited *set, VgNodeId id)
-{
-	uint32_t	i = hash_id(id) & set->mask;
-
-	while (set->slots[i] != VG_NO_NODE && set->slots[i] != id)
-		i = (i + 1) & set->mask;
-	return i;
-}
-
-static VgStatus
-grow(VgVisited *set)
+/* Doubles the table; on failure it is left as it was. */
+VgStatus
+vg_visited_grow(VgVisited *set)
 {
 	VgNodeId   *old = set->slots;
 	uint32_t	old_capacity = set->mask + 1;
@@ -78,32 +62,8 @@ grow(VgVisited *set)
 	}
 	for (uint32_t i = 0; i < old_capacity; i++)
 		if (old[i] != VG_NO_NODE)
-			set->slots[probe(set, old[i])] = old[i];
+			set->slots[vg_visited_probe(set, old[i])] = old[i];
 	set->count = count;
 	vg_release(set->allocator, old);
 	return VG_OK;
-}
-
-bool
-vg_visited_add(VgVisited *set, VgNodeId id, VgStatus *status)
-{
-	uint32_t	i = probe(set, id);
-
-	if (set->slots[i] == id)
-		return false;
-	set->slots[i] = id;
-	if (++set->count * 2 > set->mask + 1)
-	{
-		VgStatus	s = grow(set);
-
-		if (s != VG_OK)
-			*status = s;
-	}
-	return true;
-}
-
-bool
-vg_visited_contains(const VgVisited *set, VgNodeId id)
-{
-	return set->slots[probe(set, id)] == id;
 }
