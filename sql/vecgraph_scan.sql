@@ -102,4 +102,16 @@ SELECT a.id, b.id, round(b.d::numeric, 6) AS d, b.d = (a.v <-> b.v) AS same
 FROM (SELECT id, v FROM pts ORDER BY v <-> '[7,7]' LIMIT 2) a,
      LATERAL (SELECT id, v, v <-> a.v AS d FROM pts ORDER BY v <-> a.v LIMIT 2) b
 ORDER BY 1, 2;
+-- queries stored out of line (TOAST): each is detoasted once for all of
+-- its scan's rows, and the reused distances are the ones computed anew
+CREATE TABLE wide_q (id int, v vector(600));
+ALTER TABLE wide_q ALTER COLUMN v SET STORAGE EXTERNAL;
+INSERT INTO wide_q
+SELECT i, (SELECT array_agg(((i * 7 + k * 13) % 17)::real) FROM generate_series(1, 600) k)::vector
+FROM generate_series(1, 30) i;
+CREATE INDEX wide_q_v ON wide_q USING vecgraph (v);
+SELECT pg_relation_size(reltoastrelid) > 0 AS toasted FROM pg_class WHERE relname = 'wide_q';
+SELECT count(*) AS pairs, bool_and(b.d = (a.v <-> b.v)) AS same
+FROM wide_q a, LATERAL (SELECT id, v, v <-> a.v AS d FROM wide_q ORDER BY v <-> a.v LIMIT 3) b;
+DROP TABLE wide_q;
 RESET enable_seqscan;
