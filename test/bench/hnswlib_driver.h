@@ -193,6 +193,21 @@ graph_option(const std::string &opt, const char *val, GraphOptions &g)
 	return true;
 }
 
+/* Takes opt's value when opt names the base vectors' file or shape. */
+bool
+base_option(const std::string &opt, const char *val, std::string &path, long &n, long &dim)
+{
+	if (opt == "--base")
+		path = val;
+	else if (opt == "--n")
+		n = parse_long(opt, val, 1, 1L << 31);
+	else if (opt == "--dim")
+		dim = parse_long(opt, val, 1, 1L << 16);
+	else
+		return false;
+	return true;
+}
+
 }							/* namespace */
 
 #endif							/* HNSWLIB_DRIVER_H */

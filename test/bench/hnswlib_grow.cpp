@@ -57,15 +57,9 @@ main(int argc, char **argv)
 		std::string opt = argv[i];
 		const char *val = option_value(argc, argv, i);
 
-		if (graph_option(opt, val, g))
+		if (graph_option(opt, val, g) || base_option(opt, val, base_path, n, dim))
 			continue;
-		if (opt == "--base")
-			base_path = val;
-		else if (opt == "--n")
-			n = parse_long(opt, val, 1, 1L << 31);
-		else if (opt == "--dim")
-			dim = parse_long(opt, val, 1, 1L << 16);
-		else if (opt == "--sizes")
+		if (opt == "--sizes")
 			sizes = parse_list(opt, val, 1L << 31);
 		else if (opt == "--grow-by")
 			grow_by = parse_long(opt, val, 1, 1L << 30);

@@ -175,20 +175,14 @@ main(int argc, char **argv)
 		std::string opt = argv[i];
 		const char *val = option_value(argc, argv, i);
 
-		if (graph_option(opt, val, g))
+		if (graph_option(opt, val, g) || base_option(opt, val, base_path, n, dim))
 			continue;
-		if (opt == "--base")
-			base_path = val;
-		else if (opt == "--queries")
+		if (opt == "--queries")
 			query_path = val;
 		else if (opt == "--gt")
 			gt_path = val;
-		else if (opt == "--n")
-			n = parse_long(opt, val, 1, 1L << 31);
 		else if (opt == "--nq")
 			nq = parse_long(opt, val, 1, 1L << 31);
-		else if (opt == "--dim")
-			dim = parse_long(opt, val, 1, 1L << 16);
 		else if (opt == "--k")
 			k = parse_long(opt, val, 1, 10000);
 		else if (opt == "--gt-k")
