@@ -68,47 +68,45 @@ CheckedItem(Relation index, Page page, BlockNumber blkno, OffsetNumber off,
 	return PageGetItem(page, itemid);
 }
 
-/* Checks the fields of a node tuple that say where to read next. */
+/*
+ * Checks the fields of a node tuple that say where to read next, its list
+ * lengths only when lists is set: on a page pinned but not locked
+ * (vgstore.c, "Reading under a pin") they may be rewritten meanwhile, and
+ * the caller reads no list.
+ */
 static void
 CheckNode(Relation index, const VgShape *shape, BlockNumber blkno, VgNodeTuple t,
-		  VgNodeId id)
+		  VgNodeId id, bool lists)
 {
-	if (!VgTupleIsNode(t) || t->level > VG_MAX_LEVEL || t->count0 > shape->m0 ||
-		t->tree0 > t->count0 || t->partition >= shape->partitions)
+	if (!VgTupleIsNode(t) || t->level > VG_MAX_LEVEL || t->partition >= shape->partitions ||
+		(lists && (t->count0 > shape->m0 || t->tree0 > t->count0)))
 		VgReportCorrupt(index, blkno,
 						psprintf("Node %u has flags %u, level %u, %u links of which %u tree links, partition %u.",
 								 id, t->flags, t->level, t->count0, t->tree0, t->partition));
 }
 
-VgNodeTuple
-VgNodeOnPage(Relation index, const VgShape *shape, Page page, VgNodeId id)
+static VgNodeTuple
+NodeOnPage(Relation index, const VgShape *shape, Page page, VgNodeId id, bool lists)
 {
 	BlockNumber blkno = VgNodeBlock(id, shape);
 	VgNodeTuple t = (VgNodeTuple) CheckedItem(index, page, blkno, VgNodeOffset(id, shape),
 											  VgNodeTupleSize(shape), id);
 
-	CheckNode(index, shape, blkno, t, id);
+	CheckNode(index, shape, blkno, t, id, lists);
 	return t;
 }
 
-/*
- * The node tuple id on a page pinned but not locked (vgstore.c, "Reading
- * under a pin"): only the fields no writer changes while the page is
- * pinned are checked.  A list's length may be rewritten meanwhile, so it
- * is neither checked nor to be read.
- */
+VgNodeTuple
+VgNodeOnPage(Relation index, const VgShape *shape, Page page, VgNodeId id)
+{
+	return NodeOnPage(index, shape, page, id, true);
+}
+
+/* The node tuple id on a page pinned but not locked: its list is not to be read. */
 VgNodeTuple
 VgNodeOnPinnedPage(Relation index, const VgShape *shape, Page page, VgNodeId id)
 {
-	BlockNumber blkno = VgNodeBlock(id, shape);
-	VgNodeTuple t = (VgNodeTuple) CheckedItem(index, page, blkno, VgNodeOffset(id, shape),
-											  VgNodeTupleSize(shape), id);
-
-	if (!VgTupleIsNode(t) || t->level > VG_MAX_LEVEL || t->partition >= shape->partitions)
-		VgReportCorrupt(index, blkno,
-						psprintf("Node %u has flags %u, level %u, partition %u.",
-								 id, t->flags, t->level, t->partition));
-	return t;
+	return NodeOnPage(index, shape, page, id, false);
 }
 
 VgUpperTuple
@@ -148,7 +146,7 @@ VgNextNodeOnPage(Relation index, const VgShape *shape, Page page, BlockNumber bl
 			VgReportCorrupt(index, blkno,
 							psprintf("Item %u has %u bytes, not %zu.", *off,
 									 ItemIdGetLength(itemid), VgNodeTupleSize(shape)));
-		CheckNode(index, shape, blkno, t, VgMakeNodeId(blkno, *off, shape));
+		CheckNode(index, shape, blkno, t, VgMakeNodeId(blkno, *off, shape), true);
 		return t;
 	}
 	return NULL;
