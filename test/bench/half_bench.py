@@ -255,6 +255,7 @@ def print_pairs(out, heading, label):
             print("\n%s, QPS at recall %.3f: float %s, half %s (%.2fx)"
                   % (label, target, qf, qh, float(qh) / float(qf)))
 
+
 def load_queries(db, queries):
     """bench_queries, the queries by id, stored plain (not TOASTed): the
     pgbench and in-backend passes read one a query."""
